@@ -1,0 +1,429 @@
+#include "checks/UnguardedAccessCheck.h"
+
+#include "analysis/CalleeName.h"
+#include "analysis/LockIdentity.h"
+#include "analysis/ShmAccesses.h"
+#include "analysis/ShmProvenance.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <set>
+#include <tuple>
+
+namespace clang::tidy::shm {
+namespace {
+
+std::vector<std::string> splitNames(llvm::StringRef List) {
+  std::vector<std::string> Names;
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  List.split(Parts, ';', -1, false);
+  for (llvm::StringRef Part : Parts) {
+    for (llvm::StringRef Name : llvm::split(Part, ',')) {
+      Name = Name.trim();
+      if (!Name.empty())
+        Names.push_back(Name.str());
+    }
+  }
+  return Names;
+}
+
+llvm::StringRef verb(AccessKind Kind) {
+  switch (Kind) {
+  case AccessKind::Read:
+    return "read of";
+  case AccessKind::Write:
+    return "write to";
+  case AccessKind::ReadModifyWrite:
+    return "read-modify-write of";
+  }
+  return "access to";
+}
+
+/// Which memory an access touches, coarsely: the field it ends in, or else
+/// the type of the object. Used to tell whether a read can meet a write.
+struct Location {
+  const FieldDecl *Field = nullptr;
+  const Type *ObjectType = nullptr;
+  const RecordDecl *WholeRecord = nullptr; ///< the access covers a whole struct
+  bool Unknown = false;                    ///< raw bytes: may be anything
+};
+
+const Type *canonicalType(QualType T) {
+  if (T.isNull())
+    return nullptr;
+  T = T.getNonReferenceType().getCanonicalType().getUnqualifiedType();
+  while (const auto *Array = dyn_cast<ArrayType>(T.getTypePtr()))
+    T = Array->getElementType().getCanonicalType().getUnqualifiedType();
+  return T.getTypePtr();
+}
+
+Location locationOfLValue(const Expr *E) {
+  Location L;
+  QualType Whole = E->getType();
+  for (unsigned Depth = 0; E && Depth < 32; ++Depth) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *Member = dyn_cast<MemberExpr>(E)) {
+      L.Field = dyn_cast<FieldDecl>(Member->getMemberDecl());
+      break;
+    }
+    if (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E)) {
+      const Expr *Base = Subscript->getBase()->IgnoreParenImpCasts();
+      if (Base->getType()->isArrayType() || isa<MemberExpr>(Base)) {
+        E = Base;
+        continue;
+      }
+      break;
+    }
+    break;
+  }
+  L.ObjectType = canonicalType(Whole);
+  if (const auto *Record = Whole->getAsRecordDecl())
+    L.WholeRecord = Record;
+  return L;
+}
+
+Location locationOf(const ShmAccess &Access) {
+  if (!Access.ThroughCall)
+    return locationOfLValue(Access.Target);
+  const Expr *Pointer = Access.Target->IgnoreParenImpCasts();
+  while (const auto *Cast = dyn_cast<ExplicitCastExpr>(Pointer))
+    Pointer = Cast->getSubExpr()->IgnoreParenImpCasts();
+  if (const auto *AddrOf = dyn_cast<UnaryOperator>(Pointer); AddrOf && AddrOf->getOpcode() == UO_AddrOf)
+    return locationOfLValue(AddrOf->getSubExpr());
+  if (Pointer->getType()->isArrayType())
+    return locationOfLValue(Pointer);
+  Location L;
+  QualType Pointee = Pointer->getType()->isPointerType() ? Pointer->getType()->getPointeeType() : QualType();
+  if (Pointee.isNull() || Pointee->isVoidType() || Pointee->isCharType()) {
+    L.Unknown = true;
+    return L;
+  }
+  L.ObjectType = canonicalType(Pointee);
+  L.WholeRecord = Pointee->getAsRecordDecl();
+  return L;
+}
+
+/// A record type R contains the field F, directly or inside a member.
+bool coversField(const RecordDecl *R, const FieldDecl *F, unsigned Depth = 0) {
+  if (!R || !F || Depth > 4)
+    return false;
+  if (F->getParent() == R)
+    return true;
+  for (const FieldDecl *Member : R->fields()) {
+    QualType T = Member->getType();
+    while (const auto *Array = T->getAsArrayTypeUnsafe())
+      T = Array->getElementType();
+    if (const RecordDecl *Inner = T->getAsRecordDecl(); Inner && coversField(Inner, F, Depth + 1))
+      return true;
+  }
+  return false;
+}
+
+/// Two accesses may touch the same bytes.
+bool mayAlias(const Location &A, const Location &B) {
+  if (A.Unknown || B.Unknown)
+    return true;
+  if ((A.WholeRecord && coversField(A.WholeRecord, B.Field)) || (B.WholeRecord && coversField(B.WholeRecord, A.Field)))
+    return true;
+  if (A.WholeRecord && A.WholeRecord == B.WholeRecord)
+    return true;
+  if (A.Field && B.Field)
+    return A.Field == B.Field;
+  // At least one goes through a plain pointer: compare the object types.
+  if (!A.ObjectType || !B.ObjectType)
+    return true;
+  return A.ObjectType == B.ObjectType;
+}
+
+/// A semaphore as every function names it (LockId::Holder); a null Holder
+/// stands for one the analysis could not name.
+struct SemaphoreRef {
+  const Decl *Holder = nullptr;
+  int64_t Num = 0;
+};
+
+/// The semaphore an access is published by is one the other access waited
+/// for. Unknown names on either side are given the benefit of the doubt.
+bool sameSemaphore(llvm::ArrayRef<SemaphoreRef> Posted, llvm::ArrayRef<SemaphoreRef> Waited) {
+  if (Posted.empty() || Waited.empty())
+    return true;
+  for (const SemaphoreRef &P : Posted) {
+    for (const SemaphoreRef &W : Waited) {
+      if (!P.Holder || !W.Holder)
+        return true;
+      if (P.Holder == W.Holder && (P.Num == W.Num || P.Num < 0 || W.Num < 0))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// An access that may run while other processes use shared memory.
+struct ConcurrentAccess {
+  ShmAccess Access;
+  Location Where;
+  ProcessSet Processes;
+  const FunctionDecl *Function = nullptr;
+  /// A lock that excludes other processes is held (a write needs it in
+  /// exclusive mode).
+  bool Exclusive = false;
+  /// A semaphore that orders but does not exclude was waited for (an event,
+  /// a count of items or slots): ordered after what its poster published.
+  bool AfterWait = false;
+  /// A semaphore release follows: ordered before whoever waits for it.
+  bool Published = false;
+  llvm::SmallVector<SemaphoreRef, 1> PublishedVia; ///< empty: unknown
+  llvm::SmallVector<SemaphoreRef, 1> WaitedFor;
+  bool WriteUnderReadLock = false;
+
+  bool writes() const { return Access.Kind != AccessKind::Read; }
+};
+
+/// Whether Var is changed anywhere in Body after its initialisation.
+class ModifiedVariable : public RecursiveASTVisitor<ModifiedVariable> {
+public:
+  explicit ModifiedVariable(const VarDecl *Watched) : Var(Watched) {}
+  bool Modified = false;
+
+  bool VisitBinaryOperator(BinaryOperator *Op) {
+    if (Op->isAssignmentOp() && names(Op->getLHS()))
+      Modified = true;
+    return !Modified;
+  }
+  bool VisitUnaryOperator(UnaryOperator *Op) {
+    if ((Op->isIncrementDecrementOp() || Op->getOpcode() == UO_AddrOf) && names(Op->getSubExpr()))
+      Modified = true;
+    return !Modified;
+  }
+
+private:
+  bool names(const Expr *E) const {
+    const auto *Ref = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+    return Ref && Ref->getDecl() == Var;
+  }
+  const VarDecl *Var;
+};
+
+/// The outermost subscript of an lvalue: `r->value[i]` -> `i`.
+const Expr *slotIndex(const Expr *LValue) {
+  const Expr *E = LValue->IgnoreParenImpCasts();
+  while (const auto *Member = dyn_cast<MemberExpr>(E)) {
+    if (Member->isArrow())
+      return nullptr;
+    E = Member->getBase()->IgnoreParenImpCasts();
+  }
+  const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E);
+  return Subscript ? Subscript->getIdx() : nullptr;
+}
+
+/// `slots[id]` written by every worker with its own `id`: when the index is
+/// a variable the function never changes (a parameter, a copy made before
+/// forking), or the access cannot repeat within one call, each process keeps
+/// to its own element. Only the self-race of such an access is dismissed.
+bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks) {
+  if (A.Access.ThroughCall)
+    return false;
+  const Expr *Index = slotIndex(A.Access.Target);
+  if (!Index || Index->isValueDependent())
+    return false;
+  const auto *Ref = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(Index));
+  const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+  if (!Var || Var->hasGlobalStorage())
+    return false;
+  if (!Locks.mayRepeat(A.Access.At))
+    return true;
+  ModifiedVariable Finder(Var);
+  if (A.Function->getBody())
+    Finder.TraverseStmt(A.Function->getBody());
+  return !Finder.Modified;
+}
+
+/// A happens before B or after it whatever the schedule: both under locks,
+/// or one published by a semaphore the other waited for.
+bool ordered(const ConcurrentAccess &A, const ConcurrentAccess &B) {
+  if (A.Exclusive && B.Exclusive)
+    return true;
+  if (A.Published && B.AfterWait && sameSemaphore(A.PublishedVia, B.WaitedFor))
+    return true;
+  return A.AfterWait && B.Published && sameSemaphore(B.PublishedVia, A.WaitedFor);
+}
+
+/// Some other access (or this one, run by two processes) may overlap A in
+/// time, touch the same memory, one of the two writes, and nothing orders
+/// them: a race.
+bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All, const HeldLocks &Locks) {
+  if (A.writes() && A.Processes.mayRunTwice() && !isPerProcessSlot(A, Locks))
+    return true;
+  for (const ConcurrentAccess &B : All) {
+    if (&B == &A || (!A.writes() && !B.writes()) || ordered(A, B))
+      continue;
+    if (A.Processes.mayOverlap(B.Processes) && mayAlias(A.Where, B.Where))
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
+UnguardedAccessCheck::UnguardedAccessCheck(llvm::StringRef Name, ClangTidyContext *TidyContext)
+    : ClangTidyCheck(Name, TidyContext), LockFunctionsOption(Options.get("LockFunctions", "")),
+      UnlockFunctionsOption(Options.get("UnlockFunctions", "")) {
+  Config.LockFunctions = splitNames(LockFunctionsOption);
+  Config.UnlockFunctions = splitNames(UnlockFunctionsOption);
+}
+
+void UnguardedAccessCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "LockFunctions", LockFunctionsOption);
+  Options.store(Opts, "UnlockFunctions", UnlockFunctionsOption);
+}
+
+void UnguardedAccessCheck::registerMatchers(ast_matchers::MatchFinder *Finder) {
+  // The analysis is whole-translation-unit: one match, one run.
+  Finder->addMatcher(ast_matchers::translationUnitDecl().bind("unit"), this);
+}
+
+void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+  const ShmProvenance &Shm = ShmProvenance::of(Ctx);
+  const HeldLocks &Locks = HeldLocks::of(Ctx, Config);
+
+  // 1. Every access to shared memory that may run alongside other processes.
+  std::vector<ConcurrentAccess> All;
+  llvm::SmallVector<ShmAccess, 4> Found;
+  for (const FunctionDecl *Function : Locks.analysedFunctions()) {
+    for (const Stmt *S : Locks.statementsOf(Function)) {
+      Found.clear();
+      accessesOf(S, Shm, Ctx, Found);
+      if (Found.empty() || !Locks.mayRunConcurrently(S))
+        continue;
+      const LockSet *Held = Locks.mustHoldAt(S);
+      for (ShmAccess &Access : Found) {
+        ConcurrentAccess C;
+        C.Access = std::move(Access);
+        C.Where = locationOf(C.Access);
+        C.Processes = Locks.processesAt(S);
+        C.Function = Function;
+        bool ReadLocked = false;
+        for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
+          if (L.Signal || L.Counting) {
+            C.AfterWait = true;
+            C.WaitedFor.push_back(SemaphoreRef{Locks.lock(L.Id).Holder, Locks.lock(L.Id).HolderNum});
+          }
+          else if (!C.writes() || L.Mode == LockMode::Exclusive)
+            C.Exclusive = true;
+          else
+            ReadLocked = true;
+        }
+        // A semaphore release that follows publishes the access to whoever
+        // waits for it (hand-off).
+        C.Published = Locks.publishedBySemaphore(S);
+        for (unsigned Id : Locks.publishingSemaphores(S))
+          C.PublishedVia.push_back(SemaphoreRef{Locks.lock(Id).Holder, Locks.lock(Id).HolderNum});
+        C.WriteUnderReadLock = !C.Exclusive && ReadLocked;
+        All.push_back(std::move(C));
+      }
+    }
+  }
+
+  // 2. In a program that creates its own processes, an unguarded access is
+  //    a race only if another access to the same memory, a write on one
+  //    side, may run at the same time in another process: memory nobody
+  //    writes after sharing (sizes, configuration) is safe to read, and a
+  //    child's result the parent reads after waitpid() is no race. A program
+  //    that never forks shares with other programs, whose accesses we
+  //    cannot see: every unguarded access counts.
+  bool SeesAllProcesses = Shm.unitSpawnsConcurrency();
+  std::vector<const ConcurrentAccess *> Candidates;
+  for (const ConcurrentAccess &C : All) {
+    if (C.Exclusive)
+      continue;
+    if (SeesAllProcesses ? mayRace(C, All, Locks) : !C.AfterWait && !C.Published)
+      Candidates.push_back(&C);
+  }
+
+  // 3. One warning per access; a read and a write of the same lvalue on one
+  //    line (`x = x + 1`) are one read-modify-write.
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto LineOf = [&](const ConcurrentAccess *C) {
+    SourceLocation Loc = SM.getExpansionLoc(C->Access.Target->getBeginLoc());
+    return std::make_pair(SM.getFileID(Loc), SM.getExpansionLineNumber(Loc));
+  };
+  std::vector<bool> Dropped(Candidates.size(), false);
+  std::vector<AccessKind> Kinds;
+  for (const ConcurrentAccess *C : Candidates)
+    Kinds.push_back(C->Access.Kind);
+  for (size_t I = 0; I < Candidates.size(); ++I) {
+    if (Kinds[I] != AccessKind::Write)
+      continue;
+    for (size_t J = 0; J < Candidates.size(); ++J) {
+      if (J == I || Dropped[J] || Kinds[J] != AccessKind::Read ||
+          Candidates[J]->Access.Name != Candidates[I]->Access.Name || LineOf(Candidates[J]) != LineOf(Candidates[I]))
+        continue;
+      Dropped[J] = true;
+      Kinds[I] = AccessKind::ReadModifyWrite;
+    }
+  }
+
+  std::set<std::tuple<unsigned, std::string, int>> Reported;
+  for (size_t I = 0; I < Candidates.size(); ++I) {
+    if (Dropped[I])
+      continue;
+    const ConcurrentAccess &C = *Candidates[I];
+    const ShmAccess &Access = C.Access;
+    SourceLocation Loc = Access.Target->IgnoreParens()->getBeginLoc();
+    if (!Reported.emplace(SM.getExpansionLoc(Loc).getRawEncoding(), Access.Name, static_cast<int>(Kinds[I])).second)
+      continue;
+
+    diag(Loc, "%0 shared memory '%1' without holding a lock") << verb(Kinds[I]) << Access.Name;
+
+    if (C.WriteUnderReadLock) {
+      const LockSet *Held = Locks.mustHoldAt(Access.At);
+      for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
+        if (L.Signal || L.Mode != LockMode::Shared)
+          continue;
+        SourceLocation At = L.AcquiredAt ? L.AcquiredAt->getBeginLoc() : Loc;
+        diag(At, "'%0' is held for reading only", DiagnosticIDs::Note) << Locks.lock(L.Id).Display;
+        break;
+      }
+    } else if (std::optional<MissingLock> Missing = Locks.whereMissing(Access.At)) {
+      diag(Missing->Where->getBeginLoc(),
+           Missing->ReleasedThere ? "'%0' is released here" : "'%0' is not held on the path through here",
+           DiagnosticIDs::Note)
+          << Locks.lock(Missing->Id).Display;
+    }
+
+    const Decl *Root = accessRoot(Access.Target);
+    const auto *RootValue = dyn_cast_or_null<ValueDecl>(Root);
+    if (const auto *Param = dyn_cast_or_null<ParmVarDecl>(Root)) {
+      if (const Expr *Via = Shm.callPassingShm(Param)) {
+        const auto *Callee = dyn_cast<FunctionDecl>(Param->getDeclContext());
+        diag(Via->getBeginLoc(), "shared memory is passed to '%0' here", DiagnosticIDs::Note)
+            << (Callee ? Callee->getNameAsString() : std::string("the function"));
+      }
+    } else if (!Root) {
+      if (const auto *Method = dyn_cast<CXXMethodDecl>(C.Function))
+        if (const Expr *Via = Shm.callPassingShm(Method))
+          diag(Via->getBeginLoc(), "'%0' is called on an object in shared memory here", DiagnosticIDs::Note)
+              << Method->getNameAsString();
+    }
+    const ShmOrigin *Origin = Shm.originOf(Access.Target);
+    if (!Origin && RootValue)
+      Origin = Shm.originOf(RootValue);
+    if (Origin && Origin->Attach) {
+      const Expr *Base = accessBase(Access.Target);
+      std::string BaseName = Base ? spelling(Base, Ctx) : std::string();
+      if (!BaseName.empty() && BaseName.size() <= 40)
+        diag(Origin->Attach->getBeginLoc(), "'%0' points into shared memory attached here", DiagnosticIDs::Note)
+            << BaseName;
+      else
+        diag(Origin->Attach->getBeginLoc(), "shared memory attached here", DiagnosticIDs::Note);
+    }
+  }
+}
+
+} // namespace clang::tidy::shm

@@ -1,0 +1,294 @@
+// access(): FastTrack at byte precision over a segment's shadow.
+//
+// Each byte keeps the epoch (clock@slot) of its last write and either the
+// epoch of its last read or, only while reads are concurrent, a read set (one
+// epoch per reading slot). A new access races with a recorded one when the
+// recorded epoch is not covered by the accessing thread's vector clock and
+// at least one of the two writes, unless both are atomic.
+//
+// Atomics: atomic vs atomic never races; acquire loads, release stores and
+// read-modify-writes (lock-prefixed instructions order like seq_cst) create
+// edges through the sync object keyed by the location (segment + offset).
+// With atomic_plain_loads=1 (the default) a plain load may have been an
+// atomic one (on x86 every atomic load compiles to a plain mov, which page
+// protection cannot tell apart): it never races with an atomic write, in
+// either order, and a plain load of a byte last written atomically acquires
+// like an atomic acquire load.
+#include <cstring>
+
+#include "access_history.h"
+#include "core_api.h"
+#include "race_queue.h"
+#include "read_sets.h"
+#include "robust_mutex.h"
+#include "core_state.h"
+
+namespace shmcheck::core {
+namespace {
+
+bool is_atomic(AccessType type) {
+  return type == AccessType::AtomicRead || type == AccessType::AtomicWrite ||
+         type == AccessType::AtomicUpdate;
+}
+bool is_write(AccessType type) {
+  return type == AccessType::Write || type == AccessType::AtomicWrite ||
+         type == AccessType::AtomicUpdate;
+}
+bool has_acquire(MemoryOrder order) { return order == 1 || order == 2 || order == 4 || order == 5; }
+bool has_release(MemoryOrder order) { return order == 3 || order == 4 || order == 5; }
+
+// One access being checked against the cells it covers.
+struct Checker {
+  const Clock *vc;  // the accessing thread's vector clock
+  uint8_t slot;
+  Clock now;
+  uint32_t ctx;
+  bool atomic;
+  bool plain_loads_acquire;
+  bool upgraded = false;  // a plain load met an atomic write
+
+  bool found = false;
+  uint64_t byte_offset = 0;
+  uint32_t previous_ctx = 0;
+  AccessType previous_type = AccessType::Read;
+  uint8_t previous_index = 0;
+
+  bool ordered(Clock clock, uint8_t s) const { return clock <= vc[s]; }
+
+  void note(uint64_t offset, uint32_t other_ctx, AccessType other_type, uint8_t other_index) {
+    if (found) return;
+    found = true;
+    byte_offset = offset;
+    previous_ctx = other_ctx;
+    previous_type = other_type;
+    previous_index = other_index;
+  }
+};
+
+void set_exclusive_read(ShadowCellShm &cell, const Checker &k, uint8_t index, bool atomic) {
+  cell.read_clock = k.now;
+  cell.read_slot = k.slot;
+  cell.read_ctx = k.ctx;
+  cell.read_index = index;
+  cell.flags = static_cast<uint8_t>((cell.flags & ~(kReadShared | kReadAtomic)) |
+                                    (atomic ? kReadAtomic : 0));
+}
+
+ReadEntryShm make_entry(Clock clock, uint8_t slot, uint32_t ctx, uint8_t index, bool atomic) {
+  ReadEntryShm e{};
+  e.clock = clock;
+  e.slot = slot;
+  e.ctx = ctx;
+  e.index = index;
+  e.atomic = atomic ? 1 : 0;
+  return e;
+}
+
+void drop_read_set(ShadowCellShm &cell) {
+  if (cell.flags & kReadShared) read_set_free_chain(cell.read_clock);
+  cell.flags = static_cast<uint8_t>(cell.flags & ~(kReadShared | kReadAtomic));
+  cell.read_clock = 0;
+  cell.read_ctx = 0;
+}
+
+// Adds this read to the cell's read set, reusing the entry of our slot or of
+// a read already ordered before us; collapses the set back to one epoch when
+// every other read is ordered before this one.
+void add_to_read_set(ShadowCellShm &cell, const Checker &k, uint8_t index, bool atomic) {
+  ReadEntryShm *mine = nullptr;
+  ReadEntryShm *reusable = nullptr;
+  ReadSetShm *last = nullptr;
+  bool all_ordered = true;
+  uint32_t ref = cell.read_clock;
+  for (uint32_t steps = 0; steps < kMaxReadSetChain && ref != 0; ++steps) {
+    ReadSetShm *set = read_set_at(ref);
+    if (set == nullptr) break;
+    last = set;
+    uint32_t count = set->count <= kReadSetEntries ? set->count : kReadSetEntries;
+    for (uint32_t i = 0; i < count; ++i) {
+      ReadEntryShm &e = set->entries[i];
+      if (e.slot == k.slot) mine = &e;
+      else if (!k.ordered(e.clock, e.slot)) all_ordered = false;
+      else if (reusable == nullptr) reusable = &e;
+    }
+    ref = set->next;
+  }
+  if (last == nullptr || all_ordered) {
+    drop_read_set(cell);
+    set_exclusive_read(cell, k, index, atomic);
+    return;
+  }
+  ReadEntryShm entry = make_entry(k.now, k.slot, k.ctx, index, atomic);
+  if (mine != nullptr) {
+    *mine = entry;
+  } else if (reusable != nullptr) {
+    *reusable = entry;
+  } else if (last->count < kReadSetEntries) {
+    last->entries[last->count++] = entry;
+  } else if (uint32_t more = read_set_alloc()) {
+    ReadSetShm *set = read_set_at(more);
+    set->entries[0] = entry;
+    set->count = 1;
+    last->next = more;
+  } else {
+    // Pool exhausted: forget the oldest concurrent reader (a possible miss,
+    // counted in readset_exhausted), never a false report.
+    last->entries[0] = entry;
+  }
+}
+
+void check_read(Checker &k, ShadowCellShm &cell, uint64_t offset, uint8_t index) {
+  bool write_atomic = (cell.flags & kWriteAtomic) != 0;
+  bool atomic = k.atomic;
+  if (!atomic && write_atomic && cell.write_clock != 0 && k.plain_loads_acquire) {
+    atomic = true;
+    k.upgraded = true;
+  }
+  bool shared = (cell.flags & kReadShared) != 0;
+  // Same epoch as the recorded read: nothing new to learn (FastTrack).
+  if (!shared && cell.read_clock == k.now && cell.read_slot == k.slot &&
+      ((cell.flags & kReadAtomic) != 0) == atomic)
+    return;
+  if (cell.write_clock != 0 && !k.ordered(cell.write_clock, cell.write_slot) &&
+      !(atomic && write_atomic))
+    k.note(offset, cell.write_ctx, write_atomic ? AccessType::AtomicWrite : AccessType::Write,
+           cell.write_index);
+
+  if (shared) {
+    add_to_read_set(cell, k, index, atomic);
+  } else if (cell.read_clock == 0 || cell.read_slot == k.slot ||
+             k.ordered(cell.read_clock, cell.read_slot)) {
+    set_exclusive_read(cell, k, index, atomic);
+  } else if (uint32_t ref = read_set_alloc()) {
+    ReadSetShm *set = read_set_at(ref);
+    set->entries[0] = make_entry(cell.read_clock, cell.read_slot, cell.read_ctx,
+                                 cell.read_index, (cell.flags & kReadAtomic) != 0);
+    set->entries[1] = make_entry(k.now, k.slot, k.ctx, index, atomic);
+    set->count = 2;
+    set->next = 0;
+    cell.read_clock = ref;
+    cell.flags = static_cast<uint8_t>((cell.flags | kReadShared) & ~kReadAtomic);
+  } else {
+    set_exclusive_read(cell, k, index, atomic);  // pool exhausted: lossy, never noisy
+  }
+}
+
+void check_write(Checker &k, ShadowCellShm &cell, uint64_t offset, uint8_t index) {
+  bool write_atomic = (cell.flags & kWriteAtomic) != 0;
+  if (cell.write_clock == k.now && cell.write_slot == k.slot && write_atomic == k.atomic) return;
+  if (cell.write_clock != 0 && !k.ordered(cell.write_clock, cell.write_slot) &&
+      !(k.atomic && write_atomic))
+    k.note(offset, cell.write_ctx, write_atomic ? AccessType::AtomicWrite : AccessType::Write,
+           cell.write_index);
+  if (cell.flags & kReadShared) {
+    uint32_t ref = cell.read_clock;
+    for (uint32_t steps = 0; steps < kMaxReadSetChain && ref != 0 && !k.found; ++steps) {
+      ReadSetShm *set = read_set_at(ref);
+      if (set == nullptr) break;
+      uint32_t count = set->count <= kReadSetEntries ? set->count : kReadSetEntries;
+      for (uint32_t i = 0; i < count; ++i) {
+        const ReadEntryShm &e = set->entries[i];
+        if (!k.ordered(e.clock, e.slot) && !(k.atomic && (e.atomic || k.plain_loads_acquire))) {
+          k.note(offset, e.ctx, e.atomic ? AccessType::AtomicRead : AccessType::Read, e.index);
+          break;
+        }
+      }
+      ref = set->next;
+    }
+  } else if (cell.read_clock != 0 && !k.ordered(cell.read_clock, cell.read_slot) &&
+             !(k.atomic && ((cell.flags & kReadAtomic) || k.plain_loads_acquire))) {
+    k.note(offset, cell.read_ctx,
+           (cell.flags & kReadAtomic) ? AccessType::AtomicRead : AccessType::Read,
+           cell.read_index);
+  }
+  drop_read_set(cell);
+  cell.write_clock = k.now;
+  cell.write_slot = k.slot;
+  cell.write_ctx = k.ctx;
+  cell.write_index = index;
+  cell.flags = k.atomic ? kWriteAtomic : 0;
+}
+
+}  // namespace
+
+void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,
+            AccessType type, MemoryOrder order, const StackTrace &stack) {
+  if (thread == nullptr || size == 0 || segment >= kMaxSegments ||
+      !g_runtime.enabled.load(std::memory_order_relaxed))
+    return;
+  LocalSegment &local = g_runtime.segments[segment];
+  ShadowHeaderShm *shadow = local.shadow.load(std::memory_order_acquire);
+  if (shadow == nullptr || offset >= local.size) return;
+  if (size > local.size - offset) size = local.size - offset;
+
+  const bool atomic = is_atomic(type);
+  const bool write = is_write(type);
+  const SyncKey location{SyncKind::InSegment, segment, offset};
+  if (atomic && type != AccessType::AtomicWrite && has_acquire(order)) acquire(thread, location);
+
+  Checker k;
+  k.vc = thread->shm->vc.c;
+  k.slot = static_cast<uint8_t>(thread->slot);
+  k.now = thread->own_clock();
+  k.ctx = make_context(thread, stack, type, size);
+  k.atomic = atomic;
+  k.plain_loads_acquire = g_runtime.options.atomic_plain_loads && !g_runtime.exact_plain_loads;
+
+  ShadowCellShm *cells = local.cells;
+  const uint64_t end = offset + size;
+  for (uint64_t pos = offset; pos < end;) {
+    const uint64_t chunk_end = (pos | ((1u << kShadowStripeShift) - 1)) + 1;
+    const uint64_t stop = chunk_end < end ? chunk_end : end;
+    RobustLock lock(shadow->stripes[(pos >> kShadowStripeShift) % kShadowStripes], SignalsStayOpen{});
+    if (!lock.ok()) return;
+    for (; pos < stop; ++pos) {
+      uint64_t index = pos - offset;
+      uint8_t small_index = static_cast<uint8_t>(index < 255 ? index : 255);
+      if (write) check_write(k, cells[pos], pos, small_index);
+      else check_read(k, cells[pos], pos, small_index);
+    }
+  }
+
+  if (k.upgraded) acquire(thread, location);
+  if (atomic && type != AccessType::AtomicRead && has_release(order)) release(thread, location);
+
+  if (k.found) {
+    RaceFacts facts{};
+    facts.segment = segment;
+    facts.byte_offset = k.byte_offset;
+    facts.access_offset = offset;
+    facts.access_size = size;
+    facts.access_type = static_cast<uint8_t>(type);
+    facts.current_ctx = k.ctx;
+    facts.previous_ctx = k.previous_ctx;
+    facts.previous_type = static_cast<uint8_t>(k.previous_type);
+    facts.previous_index = k.previous_index;
+    queue_race(thread, facts);
+  }
+}
+
+void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,
+                      AccessType type, MemoryOrder order) {
+  if (thread == nullptr || size == 0 || segment >= kMaxSegments ||
+      !g_runtime.enabled.load(std::memory_order_relaxed))
+    return;
+  LocalSegment &local = g_runtime.segments[segment];
+  ShadowHeaderShm *shadow = local.shadow.load(std::memory_order_acquire);
+  if (shadow == nullptr || offset >= local.size) return;
+  const SyncKey location{SyncKind::InSegment, segment, offset};
+  bool acquires = (type == AccessType::AtomicRead || type == AccessType::AtomicUpdate) &&
+                  has_acquire(order);
+  if (type == AccessType::Read && g_runtime.options.atomic_plain_loads &&
+      !g_runtime.exact_plain_loads) {
+    // Re-read the flag under the cell's lock: a plain load acquires only when
+    // the byte was last written atomically.
+    RobustLock lock(shadow->stripes[(offset >> kShadowStripeShift) % kShadowStripes],
+                    SignalsStayOpen{});
+    if (!lock.ok()) return;
+    const ShadowCellShm &cell = local.cells[offset];
+    acquires = cell.write_clock != 0 && (cell.flags & kWriteAtomic) != 0;
+  }
+  if (acquires) acquire(thread, location);
+}
+
+}  // namespace shmcheck::core

@@ -1,0 +1,116 @@
+#include "interpose/process_lifetime.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+
+#include <atomic>
+
+#include "core/core_api.h"
+#include "core/options.h"
+#include "instrument/instrumented_mode.h"
+#include "interpose/real_functions.h"
+#include "interpose/runtime_state.h"
+#include "interpose/thread_registry.h"
+#include "trap/fault_handler.h"
+#include "trap/fork_protection.h"
+#include "trap/raw_syscall.h"
+#include "trap/safe_log.h"
+#include "trap/trap_lock.h"
+
+namespace shmcheck::interpose {
+
+__thread int t_runtime_depth __attribute__((tls_model("initial-exec")));
+
+namespace {
+
+std::atomic<bool> g_checking{false};
+std::atomic<bool> g_finished{false};
+std::atomic<bool> g_race{false};
+std::atomic<pid_t> g_pid{0};  // the process the core knows as us
+int g_exitcode = 0;
+
+void note_race() {
+  if (core::reported_race())
+    g_race.store(true, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+bool checking() { return g_checking.load(std::memory_order_relaxed); }
+
+void set_checking(bool on) { g_checking.store(on, std::memory_order_relaxed); }
+
+void note_process_identity() {
+  g_pid.store(static_cast<pid_t>(trap::raw_syscall(SYS_getpid)),
+              std::memory_order_relaxed);
+}
+
+bool is_registered_process() {
+  return static_cast<pid_t>(trap::raw_syscall(SYS_getpid)) ==
+         g_pid.load(std::memory_order_relaxed);
+}
+
+void finish_process() {
+  // A vfork child shares our memory: unregistering there would unregister
+  // the parent.
+  if (!is_registered_process())
+    return;
+  if (g_finished.exchange(true))
+    return;
+  if (!checking())
+    return;
+  RuntimeScope scope;
+  // Stop recording first: threads still running keep trapping and stepping
+  // (their pages stay protected) but no longer talk to the core.
+  set_checking(false);
+  if (core::options().verbosity >= 1)
+    trap::SafeLine().text("pid ").dec(g_pid.load())
+        .text(instrument::instrumented() ? " (instrumented)" : " (page traps)")
+        .text(": accesses trapped ")
+        .dec(static_cast<int64_t>(trap::trapped_accesses())).emit();
+  note_race();
+  core::process_exit();
+  note_race();
+}
+
+int exit_status(int status) {
+  return status == 0 && g_race.load(std::memory_order_relaxed) ? g_exitcode
+                                                               : status;
+}
+
+namespace {
+
+__attribute__((constructor)) void start_checking() {
+  RuntimeScope scope;
+  note_process_identity();
+  if (!core::process_start())
+    return;  // the core printed why; the program runs unchecked
+  g_exitcode = core::options().exitcode;
+  prepare_thread_registry();
+  trap::register_fork_handlers();
+  if (!trap::install_trap_handlers(core::options().verbosity)) {
+    trap::SafeLine().text("cannot install the fault handlers; running unchecked").emit();
+    core::process_exit();
+    return;
+  }
+  set_checking(true);
+}
+
+// Runs from exit() after the application's atexit handlers and destructors
+// (ours was the first library initialized after libc, so it is among the
+// last finalized). A process that took part in a race exits with `exitcode`
+// here whatever status it was exiting with (its own status is not known at
+// this point), after flushing stdio itself because the rest of exit() is
+// skipped.
+__attribute__((destructor)) void stop_checking() {
+  finish_process();
+  if (g_race.load(std::memory_order_relaxed)) {
+    fflush(nullptr);
+    real::_exit()(g_exitcode);
+  }
+}
+
+}  // namespace
+
+}  // namespace shmcheck::interpose

@@ -1,0 +1,70 @@
+// The application keeps full use of SIGSEGV and SIGTRAP: what it installs is
+// stored and called for faults that are not ours, while the runtime's
+// handlers stay installed. And it cannot block them: with a trap signal
+// blocked, the kernel kills the process at the next trapped access.
+#include <signal.h>
+
+#include <cerrno>
+
+#include "interpose/interceptor.h"
+#include "interpose/real_functions.h"
+#include "interpose/runtime_state.h"
+#include "trap/app_signal_actions.h"
+
+using namespace shmcheck;
+using namespace shmcheck::interpose;
+
+namespace {
+
+bool take_over(int sig) { return checking() && trap::is_trap_signal(sig); }
+
+}  // namespace
+
+SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
+                                   struct sigaction *old) noexcept {
+  if (in_runtime())
+    return real::sigaction()(sig, action, old);
+  if (take_over(sig)) {
+    trap::exchange_application_action(sig, action, old);
+    return 0;
+  }
+  if (action == nullptr || !checking())
+    return real::sigaction()(sig, action, old);
+  // Other handlers must not block the trap signals either: one of them
+  // touching the segment would otherwise kill the process.
+  struct sigaction adjusted = *action;
+  trap::keep_trap_signals_open(&adjusted.sa_mask);
+  return real::sigaction()(sig, &adjusted, old);
+}
+
+SHMCHECK_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler) noexcept {
+  if (in_runtime() || !take_over(sig))
+    return real::signal()(sig, handler);
+  // signal() has BSD semantics in glibc: restart, no reset, the signal
+  // itself blocked while its handler runs.
+  struct sigaction action{};
+  action.sa_handler = handler;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old{};
+  trap::exchange_application_action(sig, &action, &old);
+  return old.sa_handler;
+}
+
+SHMCHECK_INTERCEPTOR int sigprocmask(int how, const sigset_t *set,
+                                     sigset_t *old) noexcept {
+  if (set == nullptr || how == SIG_UNBLOCK || !checking() || in_runtime())
+    return real::sigprocmask()(how, set, old);
+  sigset_t adjusted = *set;
+  trap::keep_trap_signals_open(&adjusted);
+  return real::sigprocmask()(how, &adjusted, old);
+}
+
+SHMCHECK_INTERCEPTOR int pthread_sigmask(int how, const sigset_t *set,
+                                         sigset_t *old) noexcept {
+  if (set == nullptr || how == SIG_UNBLOCK || !checking() || in_runtime())
+    return real::pthread_sigmask()(how, set, old);
+  sigset_t adjusted = *set;
+  trap::keep_trap_signals_open(&adjusted);
+  return real::pthread_sigmask()(how, &adjusted, old);
+}

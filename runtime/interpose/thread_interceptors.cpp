@@ -1,0 +1,116 @@
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <atomic>
+
+#include "core/core_api.h"
+#include "interpose/interceptor.h"
+#include "interpose/real_functions.h"
+#include "interpose/runtime_state.h"
+#include "interpose/sync_events.h"
+#include "interpose/thread_registry.h"
+#include "trap/displaced_execution.h"
+
+using namespace shmcheck;
+using namespace shmcheck::interpose;
+
+namespace {
+
+// Its destructor runs in every exiting thread that set a value, whether the
+// thread returned, called pthread_exit or was cancelled.
+pthread_key_t g_exit_key;
+bool g_exit_key_ready = false;
+std::atomic<uint64_t> g_creations{0};
+
+struct StartRequest {
+  void *(*routine)(void *);
+  void *arg;
+  uint64_t edge;  // creation counter: names the creation edge
+};
+
+core::SyncKey creation_key(uint64_t edge) {
+  return {core::SyncKind::ForkEdge, core::process_incarnation(),
+          core::kThreadCreateEdge | edge};
+}
+
+void on_thread_exit(void *) {
+  if (checking()) {
+    RuntimeScope scope;
+    core::thread_exit();
+  }
+  trap::release_displaced_buffer();
+}
+
+void *start_thread(void *raw) {
+  const StartRequest request = *static_cast<StartRequest *>(raw);
+  free(raw);
+  if (checking()) {
+    RuntimeScope scope;
+    if (core::ThreadState *thread = core::thread_start()) {
+      if (g_exit_key_ready)
+        pthread_setspecific(g_exit_key, reinterpret_cast<void *>(1));
+      core::acquire(thread, creation_key(request.edge));
+    }
+  }
+  return request.routine(request.arg);
+}
+
+}  // namespace
+
+namespace shmcheck::interpose {
+
+void prepare_thread_registry() {
+  g_exit_key_ready = pthread_key_create(&g_exit_key, on_thread_exit) == 0;
+}
+
+}  // namespace shmcheck::interpose
+
+SHMCHECK_INTERCEPTOR int pthread_create(pthread_t *thread,
+                                        const pthread_attr_t *attr,
+                                        void *(*routine)(void *),
+                                        void *arg) noexcept {
+  if (!should_check())
+    return real::pthread_create()(thread, attr, routine, arg);
+  auto *request = static_cast<StartRequest *>(malloc(sizeof(StartRequest)));
+  if (request == nullptr)
+    return real::pthread_create()(thread, attr, routine, arg);
+  *request = {routine, arg, g_creations.fetch_add(1) + 1};
+  // Everything the creator did so far happens-before the new thread.
+  release_event(creation_key(request->edge));
+  const int rc = real::pthread_create()(thread, attr, start_thread, request);
+  if (rc != 0)
+    free(request);
+  return rc;
+}
+
+namespace {
+
+void joined(pthread_t thread) {
+  acquire_event({core::SyncKind::ThreadExit, core::process_incarnation(),
+                 static_cast<uint64_t>(thread)});
+}
+
+}  // namespace
+
+SHMCHECK_INTERCEPTOR int pthread_join(pthread_t thread, void **result) {
+  const int rc = real::pthread_join()(thread, result);
+  if (rc == 0 && should_check())
+    joined(thread);
+  return rc;
+}
+
+SHMCHECK_INTERCEPTOR int pthread_tryjoin_np(pthread_t thread,
+                                            void **result) noexcept {
+  const int rc = real::pthread_tryjoin_np()(thread, result);
+  if (rc == 0 && should_check())
+    joined(thread);
+  return rc;
+}
+
+SHMCHECK_INTERCEPTOR int pthread_timedjoin_np(pthread_t thread, void **result,
+                                              const struct timespec *abstime) {
+  const int rc = real::pthread_timedjoin_np()(thread, result, abstime);
+  if (rc == 0 && should_check())
+    joined(thread);
+  return rc;
+}

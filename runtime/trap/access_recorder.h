@@ -1,0 +1,42 @@
+// Turns an access at an application address into core::access calls: the
+// range is split over the watched attachments it touches (an address outside
+// them is not shared memory and is ignored) and each piece is named by
+// segment and offset.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/core_api.h"
+
+namespace shmcheck::trap {
+
+// What record_range passed to core::access, kept until the access has
+// executed: a load takes its edge (core::access_completed) only after it has
+// read the value.
+struct RecordedAccess {
+  core::SegmentRef segment;
+  uint64_t offset;
+  uint64_t size;
+  core::AccessType type;
+  core::MemoryOrder order;
+};
+// Trivial so that it can live in thread-local storage: declare as `{}`.
+struct RecordedAccesses {
+  RecordedAccess items[8];
+  size_t count;
+};
+
+// [signal-safe] Does nothing while the thread is inside the runtime, is not
+// registered, or checking is off. Appends what it recorded to `recorded`.
+void record_range(uintptr_t address, uint64_t size, core::AccessType type,
+                  core::MemoryOrder order, const uintptr_t *frames,
+                  size_t frame_count, RecordedAccesses *recorded);
+
+// [signal-safe] Call once the recorded accesses have executed.
+void complete_recorded(const RecordedAccesses &recorded);
+
+// True when [address, address + size) overlaps a watched attachment.
+bool touches_watched(uintptr_t address, uint64_t size);
+
+}  // namespace shmcheck::trap

@@ -1,0 +1,31 @@
+// Stacks for access records: innermost first, frames[0] the accessing pc.
+//
+// Unwinding uses the compiler runtime's DWARF unwinder (binaries that were
+// not rebuilt rarely keep frame pointers). With glibc >= 2.35 it finds unwind
+// tables through _dl_find_object, which takes no lock, so it may run in the
+// fault handler; it is warmed up once at start so that its lazy
+// initialization never happens in signal context.
+#pragma once
+
+#include <sys/ucontext.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace shmcheck::trap {
+
+inline constexpr size_t kMaxFrames = 32;
+
+void warm_up_unwinder();
+
+// The stack of the instruction interrupted by a fault: frames[0] is its pc.
+size_t capture_interrupted_stack(const ucontext_t &context, uintptr_t *frames,
+                                 size_t max);
+
+// The stack of an interceptor's caller, given the interceptor's return
+// address: frames[0] points into the call instruction, so it symbolizes to
+// the line that called read(), semop(), ...
+size_t capture_caller_stack(uintptr_t return_address, uintptr_t *frames,
+                            size_t max);
+
+}  // namespace shmcheck::trap
