@@ -15,11 +15,23 @@ constexpr int64_t MapAnonymous = 0x20;
 constexpr int64_t ProtWrite = 0x2;
 constexpr int64_t ShmReadOnly = 010000;
 
+/// A constant, also through a local variable initialised with one
+/// (`int flags = MAP_SHARED | MAP_ANONYMOUS; mmap(..., flags, ...)`).
+std::optional<int64_t> constantValue(const Expr *E, const ASTContext &Ctx) {
+  if (std::optional<int64_t> Value = integerConstant(E, Ctx))
+    return Value;
+  const auto *Ref = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(E));
+  const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+  if (Var && Var->isLocalVarDecl() && Var->getInit())
+    return integerConstant(Var->getInit(), Ctx);
+  return std::nullopt;
+}
+
 std::optional<ShmOrigin> classifyMmap(const CallExpr *Call, const ASTContext &Ctx,
                                       llvm::function_ref<std::optional<ShareKind>(const Expr *)> DescriptorKind) {
   if (Call->getNumArgs() < 6)
     return std::nullopt;
-  std::optional<int64_t> Flags = integerConstant(Call->getArg(3), Ctx);
+  std::optional<int64_t> Flags = constantValue(Call->getArg(3), Ctx);
   if (!Flags)
     return std::nullopt;
   int64_t Type = *Flags & MapTypeMask;
@@ -27,7 +39,7 @@ std::optional<ShmOrigin> classifyMmap(const CallExpr *Call, const ASTContext &Ct
     return std::nullopt;
   ShmOrigin Origin;
   Origin.Attach = Call;
-  if (std::optional<int64_t> Prot = integerConstant(Call->getArg(2), Ctx))
+  if (std::optional<int64_t> Prot = constantValue(Call->getArg(2), Ctx))
     Origin.ReadOnly = (*Prot & ProtWrite) == 0;
   if (*Flags & MapAnonymous) {
     Origin.Kind = ShareKind::AnonymousShared;
@@ -55,7 +67,7 @@ classifyAttach(const CallExpr *Call, const ASTContext &Ctx,
     ShmOrigin Origin;
     Origin.Attach = Call;
     Origin.Kind = ShareKind::SysV;
-    if (std::optional<int64_t> Flags = integerConstant(Call->getArg(2), Ctx))
+    if (std::optional<int64_t> Flags = constantValue(Call->getArg(2), Ctx))
       Origin.ReadOnly = (*Flags & ShmReadOnly) != 0;
     return Origin;
   }

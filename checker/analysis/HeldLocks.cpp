@@ -191,6 +191,7 @@ struct Contribution {
   bool Concurrent = false;
   bool ReleasedAfter = false;
   bool MayReleaseAfter = false;
+  bool Repeats = false;
   ProcessSet Processes;
 };
 
@@ -367,6 +368,7 @@ Contribution HeldLocks::State::contribute(const FunctionFlow &Caller, const Flow
   C.ReleasedAfter = Site.PublishedAfter;
   C.Processes = Point.Processes;
   C.MayReleaseAfter = Site.MayReleaseAfter || Caller.entry().MayReleaseAfterReturn;
+  C.Repeats = Caller.entry().Repeats || Caller.onCycle(Site.Call);
 
   // Arguments in the caller's terms, to rename the caller's locks into the
   // callee's parameters.
@@ -461,10 +463,14 @@ EntryContext HeldLocks::State::contextOf(unsigned Index) const {
       Entry.ReleasedAfterReturn = C.ReleasedAfter;
       Entry.Processes = C.Processes;
       Entry.MayReleaseAfterReturn = C.MayReleaseAfter;
+      Entry.Repeats = C.Repeats;
       First = false;
       continue;
     }
     Entry.MayReleaseAfterReturn |= C.MayReleaseAfter;
+    Entry.Repeats |= C.Repeats;
+    if (Contributions[Index].size() > 1)
+      Entry.Repeats = true;
     Entry.Processes.Labels |= C.Processes.Labels;
     Entry.Processes.Live |= C.Processes.Live;
     Entry.Processes.Many |= C.Processes.Many;
@@ -479,6 +485,7 @@ EntryContext HeldLocks::State::contextOf(unsigned Index) const {
     // Processes of a program that forks start alone in main; anything else
     // may run alongside the program's other processes or other programs.
     Entry.Concurrent |= !(IsMain && UnitSpawns);
+    Entry.Repeats |= !IsMain;
     if (IsMain) {
       Entry.Processes.Labels |= ProcessSet::MainProcess;
     } else {
@@ -606,7 +613,7 @@ ProcessSet HeldLocks::processesAt(const Stmt *Query) const {
 bool HeldLocks::mayRepeat(const Stmt *Query) const {
   const Stmt *Found = nullptr;
   const FunctionFlow *Flow = S->flowOf(Query, &Found);
-  return Flow && Flow->onCycle(Found);
+  return Flow && (Flow->entry().Repeats || Flow->onCycle(Found));
 }
 
 bool HeldLocks::publishedBySemaphore(const Stmt *Query) const {

@@ -14,12 +14,23 @@
 //   - Clang thread-safety attributes (ACQUIRE, RELEASE, TRY_ACQUIRE,
 //     REQUIRES, SCOPED_CAPABILITY), std::lock_guard, std::unique_lock,
 //     std::scoped_lock, std::shared_lock, lock()/unlock() members;
+//   - flock/lockf; spinlocks on an atomic word (test-and-set, exchange,
+//     compare-and-swap take it on success, a store of 0 gives it back);
+//   - message passing as ordering events (pipe/socketpair read and write,
+//     msgsnd/msgrcv, mq_send/mq_receive, pthread_barrier_wait);
 //   - names configured as lock/unlock functions (LockConfig);
 //   - translation unit functions whose net effect is to acquire or release
 //     (`P()`/`V()` wrappers), found by per-function summaries computed once,
 //     bottom-up over the call graph.
 // Callers' locks flow into callees: a function only ever called with a lock
 // held starts with that lock held (top-down over the call graph).
+//
+// Semaphores are classified by their initial value (SemaphoreValues.h): one
+// starting at 1 excludes (HeldLock is a plain lock), others only order
+// (HeldLock::Counting / Event / Signal). Alongside the locks, the dataflow
+// follows which processes run each statement (ProcessSet: fork sites, the
+// branch on fork's result, wait/waitpid) and, backward, whether a semaphore
+// release publishes it.
 //
 // Lock identity: a lock is named by the lvalue of the lock object, spelled
 // canonically (parens, casts, `&*` removed; variables by declaration, not by
@@ -52,6 +63,8 @@ enum class LockKind {
   Capability,     ///< anything named by a thread-safety attribute
   Configured,     ///< a LockFunctions/UnlockFunctions name
   FileLock,       ///< flock/lockf on a descriptor
+  AtomicFlag,     ///< a word used as a spinlock through atomic test-and-set,
+                  ///< exchange or compare-and-swap, released by a store of 0
 };
 
 enum class LockMode { Exclusive, Shared };
@@ -85,6 +98,10 @@ struct HeldLock {
   /// A semaphore whose count starts other than 1 (an event count, free
   /// slots): it orders processes but lets several in at once.
   bool Counting = false;
+  /// A semaphore that starts at 0, waited for: what its posters did before
+  /// posting is ordered before everything after the wait on this path, so
+  /// posting it (passing the turn on) does not end that.
+  bool Event = false;
 };
 
 /// A small set of held locks, ordered by acquisition.
@@ -185,6 +202,9 @@ struct MissingLock {
   /// release, or the last statement of a branch that never took it.
   const Stmt *Where = nullptr;
   bool ReleasedThere = false;
+  /// When the lock was skipped by a branch: that branch's condition
+  /// (`if (++s->readers == 1) sem_wait(&s->rw)`).
+  const Expr *Condition = nullptr;
 };
 
 class HeldLocks {
@@ -219,8 +239,9 @@ public:
   /// analysed. Meaningful in translation units that fork.
   ProcessSet processesAt(const Stmt *S) const;
 
-  /// S may run more than once in one call of its function (its CFG block
-  /// lies on a cycle).
+  /// S may run more than once in a process: its CFG block lies on a cycle,
+  /// or its function is called in a loop, from several places, or from
+  /// outside the translation unit.
   bool mayRepeat(const Stmt *S) const;
 
   /// S is followed, on every path within the same loop iteration and before

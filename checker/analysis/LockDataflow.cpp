@@ -21,7 +21,7 @@ constexpr unsigned UnknownRelease = ~0u;
 /// A try-lock whose result has not been tested yet.
 struct PendingTry {
   const Stmt *Call = nullptr;
-  const VarDecl *Result = nullptr; ///< variable the result was stored in
+  std::string Result; ///< key of the lvalue the result was stored in
   LockEffect Effect;
 };
 
@@ -29,7 +29,7 @@ struct PendingTry {
 /// parent and the child until a branch on the result separates them.
 struct PendingFork {
   const Stmt *Call = nullptr;
-  const VarDecl *Result = nullptr;
+  std::string Result; ///< key of the lvalue the pid was stored in (`pids[i]`)
   uint64_t ParentLabels = 0;
   uint64_t ParentLive = 0;
   uint64_t ChildLabel = 0;
@@ -131,15 +131,15 @@ const Expr *stripCondition(const Expr *E) {
   }
 }
 
-bool namesResult(const Expr *E, const Stmt *Call, const VarDecl *Result) {
+bool namesResult(const Expr *E, const Stmt *Call, const std::string &Result) {
   E = stripCondition(E);
   if (E == Call)
     return true;
-  if (const auto *Ref = dyn_cast<DeclRefExpr>(E))
-    return Result && Ref->getDecl() == Result;
   if (const auto *Assign = dyn_cast<BinaryOperator>(E); Assign && Assign->getOpcode() == BO_Assign)
     return stripCondition(Assign->getRHS()) == Call;
-  return false;
+  if (Result.empty() || !(isa<DeclRefExpr>(E) || isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E)))
+    return false;
+  return valueKey(E, nullptr) == Result;
 }
 
 bool namesPending(const Expr *E, const PendingTry &P) { return namesResult(E, P.Call, P.Result); }
@@ -188,8 +188,9 @@ std::optional<bool> successBranch(const Expr *Cond, const PendingTry &P, const A
   // semaphores and file locks, a positive error number for pthread); true
   // on success for C++ try_lock and TRY_ACQUIRE(true).
   int64_t Success = P.Effect.SuccessIsZero ? 0 : 1;
-  int64_t Failure = !P.Effect.SuccessIsZero               ? 0
+  int64_t Failure = !P.Effect.SuccessIsZero                                                  ? 0
                     : (isSemaphore(P.Effect.Kind) || P.Effect.Kind == LockKind::FileLock) ? -1
+                    : P.Effect.Kind == LockKind::AtomicFlag                                ? 1
                                                                                            : 16;
   if (namesPending(Cond, P))
     return Success != 0;
@@ -311,6 +312,9 @@ void FlowRunner::release(const LockEffect &Effect, const Stmt *Site, FlowState &
   }
   std::optional<unsigned> Id = Table.find(Effect.Key);
   if (Id && St.May.contains(*Id)) {
+    const HeldLock *Held = St.May.find(*Id);
+    if (Held->Event)
+      return; // passing the turn on: the ordering stays
     St.Must.remove(*Id);
     St.May.remove(*Id);
     Released(*Id);
@@ -326,7 +330,7 @@ void FlowRunner::release(const LockEffect &Effect, const Stmt *Site, FlowState &
   }
   for (auto It = St.May.locks().rbegin(); It != St.May.locks().rend(); ++It) {
     bool CallerHeld = Table[It->Id].Key == callerHeldKey();
-    if ((!CallerHeld && !compatibleKinds(Table[It->Id].Kind, Effect.Kind)) || It->Guard)
+    if ((!CallerHeld && !compatibleKinds(Table[It->Id].Kind, Effect.Kind)) || It->Guard || It->Event)
       continue;
     unsigned Victim = It->Id;
     St.Must.remove(Victim);
@@ -356,6 +360,7 @@ void FlowRunner::apply(const LockEffect &Effect, const Stmt *Site, FlowState &St
     Lock.AcquiredAt = Site;
     Lock.Guard = Effect.Guard;
     Lock.Counting = Effect.Counting;
+    Lock.Event = Effect.Event && !SummaryMode;
     if (SummaryMode)
       F.AcquiredBy.try_emplace(Lock.Id, Effect);
     // A wait no release can follow, here or in a caller: an event.
@@ -382,14 +387,16 @@ void FlowRunner::apply(const LockEffect &Effect, const Stmt *Site, FlowState &St
       if (Record && !Effect.WholeGuard)
         Posted.push_back(Table.intern(Effect.Key, Effect.Kind, Effect.Display, Effect.Holder, Effect.HolderNum));
     }
+    if (Effect.PublishOnly)
+      return;
     release(Effect, Site, St, Record, BlockId);
     return;
   }
 }
 
 void FlowRunner::dropSignals(FlowState &St) {
-  St.Must.removeIf([](const HeldLock &L) { return L.Signal; });
-  St.May.removeIf([](const HeldLock &L) { return L.Signal; });
+  St.Must.removeIf([](const HeldLock &L) { return L.Signal && !L.Event; });
+  St.May.removeIf([](const HeldLock &L) { return L.Signal && !L.Event; });
 }
 
 void FlowRunner::findReleases(const EntryContext &Entry) {
@@ -405,7 +412,7 @@ void FlowRunner::findReleases(const EntryContext &Entry) {
     unsigned Index = 0;
     for (const CFGElement &Element : *Block) {
       std::optional<CFGStmt> S = Element.getAs<CFGStmt>();
-      if (S && (isa<CallExpr>(S->getStmt()) || isa<CXXConstructExpr>(S->getStmt()))) {
+      if (S && (isa<CallExpr>(S->getStmt()) || isa<CXXConstructExpr>(S->getStmt()) || isa<AtomicExpr>(S->getStmt()))) {
         Effects.clear();
         Ops.effectsOf(S->getStmt(), F.Fn, nullptr, Effects);
         if (llvm::any_of(Effects, [](const LockEffect &E) {
@@ -467,7 +474,12 @@ void FlowRunner::transferStmt(const Stmt *S, FlowState &St, bool Record, unsigne
   }
   uint8_t Flags = 0;
 
-  if (isa<CallExpr>(S) || isa<CXXConstructExpr>(S)) {
+  if (isa<AtomicExpr>(S)) {
+    Scratch.clear();
+    Ops.effectsOf(S, F.Fn, nullptr, Scratch);
+    for (const LockEffect &Effect : Scratch)
+      apply(Effect, S, St, Record, BlockId, Flags);
+  } else if (isa<CallExpr>(S) || isa<CXXConstructExpr>(S)) {
     const VarDecl *Constructed = nullptr;
     if (const auto *Construct = dyn_cast<CXXConstructExpr>(S)) {
       auto It = F.ConstructedVars.find(Construct);
@@ -495,21 +507,20 @@ void FlowRunner::transferStmt(const Stmt *S, FlowState &St, bool Record, unsigne
         continue;
       for (PendingTry &P : St.Pending)
         if (stripCondition(Var->getInit()) == P.Call)
-          P.Result = Var;
+          P.Result = variableKey(Var);
       for (PendingFork &P : St.Forks)
         if (stripCondition(Var->getInit()) == P.Call)
-          P.Result = Var;
+          P.Result = variableKey(Var);
     }
   } else if (const auto *Assign = dyn_cast<BinaryOperator>(S); Assign && Assign->getOpcode() == BO_Assign) {
-    const auto *Ref = dyn_cast<DeclRefExpr>(Assign->getLHS()->IgnoreParenImpCasts());
-    const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
-    if (Var) {
+    const Expr *Target = Assign->getLHS()->IgnoreParenImpCasts();
+    if (isa<DeclRefExpr>(Target) || isa<MemberExpr>(Target) || isa<ArraySubscriptExpr>(Target)) {
       for (PendingTry &P : St.Pending)
         if (stripCondition(Assign->getRHS()) == P.Call)
-          P.Result = Var;
+          P.Result = valueKey(Target, nullptr);
       for (PendingFork &P : St.Forks)
         if (stripCondition(Assign->getRHS()) == P.Call)
-          P.Result = Var;
+          P.Result = valueKey(Target, nullptr);
     }
   } else if (const auto *Return = dyn_cast<ReturnStmt>(S); Return && SummaryMode && Record) {
     // `return pthread_mutex_trylock(&s->m);`: a try-lock wrapper.
@@ -567,7 +578,7 @@ void FlowRunner::concurrency(const Stmt *S, FlowState &St) {
     // run what follows, each alive while the other is.
     uint64_t Child = Forks.bitFor(S);
     llvm::erase_if(St.Forks, [&](const PendingFork &P) { return P.Call == S; });
-    St.Forks.push_back(PendingFork{S, nullptr, St.Labels, St.Live, Child});
+    St.Forks.push_back(PendingFork{S, std::string(), St.Labels, St.Live, Child});
     if (Child == (uint64_t(1) << 61))
       St.Many |= Child; // fork sites past the numbered ones share a label
     St.Live |= St.Labels | Child;
@@ -835,68 +846,103 @@ void FlowRunner::finishSummary(const FlowState &Entry, const std::vector<FlowSta
 }
 
 void FlowRunner::publicationPass(const EntryContext &Entry) {
-  // Backward, in one sweep: edges back to a loop head count as "no release"
-  // (the release must come in the same iteration), so reverse RPO order
-  // visits every successor first. Alongside, which semaphores those first
-  // releases are (union over the paths).
+  // Backward must-analysis: on every path, is a semaphore released before
+  // any acquire (or does the function return into callers that release)?
+  // Greatest fixpoint, so loops that go on to a release count; blocks that
+  // cannot reach a release at all (endless loops, exit()) are false.
+  // Alongside, which semaphores those first releases are (union).
   const CFG &Cfg = *F.Cfg;
-  std::vector<int8_t> AtStart(Cfg.getNumBlockIDs(), -1); // -1 unknown
-  std::vector<llvm::SmallVector<unsigned, 1>> ViaAtStart(Cfg.getNumBlockIDs());
-  // Points of each block, in order.
-  std::vector<std::vector<unsigned>> BlockPoints(Cfg.getNumBlockIDs());
+  unsigned NumBlocks = Cfg.getNumBlockIDs();
+  std::vector<std::vector<unsigned>> BlockPoints(NumBlocks);
   for (unsigned P = 0; P < F.Points.size(); ++P)
     BlockPoints[F.Points[P].Block].push_back(P);
   llvm::DenseMap<unsigned, unsigned> CallOfPoint;
   for (unsigned I = 0; I < F.Calls.size(); ++I)
     CallOfPoint[F.Calls[I].Point] = I;
 
-  for (auto It = F.Rpo.rbegin(); It != F.Rpo.rend(); ++It) {
-    unsigned Id = *It;
-    if (!F.BlockReached[Id])
-      continue;
-    const CFGBlock *Block = *(Cfg.nodes_begin() + Id);
-    bool Value = true;
-    bool AnySucc = false;
-    llvm::SmallVector<unsigned, 1> Via;
-    for (const CFGBlock *Succ : Block->succs()) {
-      if (!Succ)
+  std::vector<bool> MayReach(NumBlocks, false);
+  for (unsigned Id = 0; Id < NumBlocks; ++Id)
+    for (unsigned P : BlockPoints[Id])
+      if (F.PointFlags[P] & ReleasesSemaphore)
+        MayReach[Id] = true;
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (const CFGBlock *Block : Cfg) {
+      unsigned Id = Block->getBlockID();
+      if (MayReach[Id])
         continue;
-      AnySucc = true;
-      bool SuccValue;
-      if (Succ == &Cfg.getExit()) {
-        SuccValue = Entry.ReleasedAfterReturn;
-        if (SuccValue && !llvm::is_contained(Via, UnknownRelease))
-          Via.push_back(UnknownRelease); // released by the callers
-      } else if (F.RpoIndex[Succ->getBlockID()] <= F.RpoIndex[Id] || AtStart[Succ->getBlockID()] < 0) {
-        SuccValue = false;
-      } else {
-        SuccValue = AtStart[Succ->getBlockID()] == 1;
-        for (unsigned Lock : ViaAtStart[Succ->getBlockID()])
-          if (!llvm::is_contained(Via, Lock))
-            Via.push_back(Lock);
-      }
-      Value = Value && SuccValue;
-    }
-    if (!AnySucc)
-      Value = false; // noreturn: exit(), abort()
-    for (auto P = BlockPoints[Id].rbegin(); P != BlockPoints[Id].rend(); ++P) {
-      F.Points[*P].Published = Value;
-      F.Points[*P].PublishedVia = Value ? Via : llvm::SmallVector<unsigned, 1>();
-      if (auto Call = CallOfPoint.find(*P); Call != CallOfPoint.end())
-        F.Calls[Call->second].PublishedAfter = Value;
-      uint8_t Flags = F.PointFlags[*P];
-      if (Flags & ReleasesSemaphore) {
-        Value = true;
-        Via = F.PointReleases[*P];
-      }
-      if (Flags & AcquiresLock) {
-        Value = false;
-        Via.clear();
+      for (const CFGBlock *Succ : Block->succs()) {
+        bool Reaches = Succ && ((Succ == &Cfg.getExit() && Entry.ReleasedAfterReturn) || MayReach[Succ->getBlockID()]);
+        if (Reaches) {
+          MayReach[Id] = true;
+          Changed = true;
+          break;
+        }
       }
     }
-    AtStart[Id] = Value ? 1 : 0;
-    ViaAtStart[Id] = Via;
   }
+
+  std::vector<bool> AtStart(NumBlocks, true);
+  std::vector<llvm::SmallVector<unsigned, 1>> ViaAtStart(NumBlocks);
+  auto Sweep = [&](bool Final) {
+    bool Changed = false;
+    for (auto It = F.Rpo.rbegin(); It != F.Rpo.rend(); ++It) {
+      unsigned Id = *It;
+      if (!F.BlockReached[Id])
+        continue;
+      const CFGBlock *Block = *(Cfg.nodes_begin() + Id);
+      bool Value = true;
+      bool AnySucc = false;
+      llvm::SmallVector<unsigned, 1> Via;
+      for (const CFGBlock *Succ : Block->succs()) {
+        if (!Succ)
+          continue;
+        AnySucc = true;
+        bool SuccValue;
+        if (Succ == &Cfg.getExit()) {
+          SuccValue = Entry.ReleasedAfterReturn;
+          if (SuccValue && !llvm::is_contained(Via, UnknownRelease))
+            Via.push_back(UnknownRelease); // released by the callers
+        } else {
+          SuccValue = AtStart[Succ->getBlockID()];
+          if (SuccValue)
+            for (unsigned Lock : ViaAtStart[Succ->getBlockID()])
+              if (!llvm::is_contained(Via, Lock))
+                Via.push_back(Lock);
+        }
+        Value = Value && SuccValue;
+      }
+      if (!AnySucc || !MayReach[Id])
+        Value = false; // noreturn (exit(), abort()), or no release ahead
+      for (auto P = BlockPoints[Id].rbegin(); P != BlockPoints[Id].rend(); ++P) {
+        if (Final) {
+          F.Points[*P].Published = Value;
+          F.Points[*P].PublishedVia = Value ? Via : llvm::SmallVector<unsigned, 1>();
+          if (auto Call = CallOfPoint.find(*P); Call != CallOfPoint.end())
+            F.Calls[Call->second].PublishedAfter = Value;
+        }
+        // A call's releases come before its acquisitions (a barrier
+        // publishes, then waits); walking backward, undo the latter first.
+        uint8_t Flags = F.PointFlags[*P];
+        if (Flags & AcquiresLock) {
+          Value = false;
+          Via.clear();
+        }
+        if (Flags & ReleasesSemaphore) {
+          Value = true;
+          Via = F.PointReleases[*P];
+        }
+      }
+      if (AtStart[Id] != Value || ViaAtStart[Id] != Via)
+        Changed = true;
+      AtStart[Id] = Value;
+      ViaAtStart[Id] = std::move(Via);
+    }
+    return Changed;
+  };
+  for (unsigned Round = 0; Round < 16 && Sweep(false); ++Round)
+    ;
+  Sweep(true);
 }
 
 FunctionFlow::FunctionFlow(const FunctionDecl *Function, std::unique_ptr<CFG> Graph, ASTContext &Context)
@@ -1016,8 +1062,13 @@ std::optional<MissingLock> FunctionFlow::whereMissing(const Stmt *S, unsigned Id
         for (const CFGElement &Element : *Pred)
           if (std::optional<CFGStmt> Stmt = Element.getAs<CFGStmt>())
             Where = Stmt->getStmt();
-        if (Where)
-          return MissingLock{Id, Where, false};
+        if (Where) {
+          MissingLock Missing{Id, Where, false};
+          if (Pred->succ_size() == 2)
+            Missing.Condition = dyn_cast_or_null<Expr>(Pred->getTerminatorCondition());
+          return Missing;
+        }
+        Queue.push_back(Pred);
         continue;
       }
       if (!BlockOutMust[PredId].contains(Id))

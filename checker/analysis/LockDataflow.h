@@ -30,6 +30,9 @@ struct EntryContext {
   /// Some caller may release a semaphore after the call returns: a wait
   /// inside that is not released inside may still be a lock, not an event.
   bool MayReleaseAfterReturn = false;
+  /// The function may run more than once in a process (called in a loop,
+  /// from a function that does, or from outside).
+  bool Repeats = false;
 };
 
 /// The facts at one statement of a function.

@@ -9,6 +9,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace clang::tidy::shm {
 
@@ -254,6 +255,7 @@ void LockOperations::classifySemaphore(LockEffect &Effect, const Expr *Semaphore
   else if (Effect.Kind == LockKind::SysVSemaphore && SetNum)
     Initial = Semaphores->sysvInitial(SemaphoreExpr, *SetNum);
   Effect.Counting = Initial && *Initial != 1;
+  Effect.Event = Initial && *Initial == 0;
 }
 
 bool LockOperations::attributeEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
@@ -403,6 +405,154 @@ bool LockOperations::libraryEffects(const CallExpr *Call, const FunctionDecl *Sc
   return false;
 }
 
+bool LockOperations::atomicFlagEffects(const Stmt *S, const FunctionDecl *Scope,
+                                       llvm::SmallVectorImpl<LockEffect> &Out) const {
+  // A word in memory used as a spinlock: test-and-set, exchange(1) and
+  // compare-and-swap(0 -> non-zero) try to take it, a store of 0 gives it back.
+  const Expr *Word = nullptr;
+  std::optional<Action> Act;
+  bool SuccessIsZero = true;
+  auto NonZero = [&](const Expr *E) {
+    std::optional<int64_t> V = E ? integerConstant(E, Ctx) : std::nullopt;
+    return V && *V != 0;
+  };
+  auto Zero = [&](const Expr *E) {
+    std::optional<int64_t> V = E ? integerConstant(E, Ctx) : std::nullopt;
+    return V && *V == 0;
+  };
+  if (const auto *Atomic = dyn_cast<AtomicExpr>(S)) {
+    Word = Atomic->getPtr();
+    switch (Atomic->getOp()) {
+    case AtomicExpr::AO__c11_atomic_exchange:
+    case AtomicExpr::AO__atomic_exchange_n:
+      if (NonZero(Atomic->getVal1()))
+        Act = Action::TryAcquire;
+      break;
+    case AtomicExpr::AO__c11_atomic_compare_exchange_strong:
+    case AtomicExpr::AO__c11_atomic_compare_exchange_weak:
+    case AtomicExpr::AO__atomic_compare_exchange_n:
+      if (NonZero(Atomic->getVal2())) {
+        Act = Action::TryAcquire;
+        SuccessIsZero = false;
+      }
+      break;
+    case AtomicExpr::AO__c11_atomic_store:
+    case AtomicExpr::AO__atomic_store_n:
+      if (Zero(Atomic->getVal1()))
+        Act = Action::Release;
+      break;
+    default:
+      break;
+    }
+  } else if (const auto *Member = dyn_cast<CXXMemberCallExpr>(S)) {
+    const CXXMethodDecl *Method = Member->getMethodDecl();
+    const Expr *Object = Member->getImplicitObjectArgument();
+    if (!Method || !Method->getIdentifier() || !Object ||
+        !isStdRecord(Method->getParent(), {"atomic", "atomic_flag", "__atomic_base", "__atomic_flag_base"}))
+      return false;
+    llvm::StringRef Name = Method->getName();
+    const Expr *First = Member->getNumArgs() > 0 ? Member->getArg(0) : nullptr;
+    if (Name == "test_and_set" || (Name == "exchange" && NonZero(First))) {
+      Act = Action::TryAcquire;
+    } else if (Name.starts_with("compare_exchange") && Member->getNumArgs() >= 2 && NonZero(Member->getArg(1))) {
+      Act = Action::TryAcquire;
+      SuccessIsZero = false;
+    } else if (Name == "clear" || (Name == "store" && Zero(First))) {
+      Act = Action::Release;
+    }
+    if (!Act)
+      return false;
+    LockEffect Effect;
+    Effect.Act = *Act;
+    Effect.Kind = LockKind::AtomicFlag;
+    Effect.Key = lockObjectKey(Object, Scope);
+    Effect.Display = spelling(Object, Ctx);
+    Effect.SuccessIsZero = SuccessIsZero;
+    Out.push_back(std::move(Effect));
+    return true;
+  } else if (const auto *Call = dyn_cast<CallExpr>(S)) {
+    llvm::StringRef Name = cFunctionName(Call);
+    if (Name.empty() || Call->getNumArgs() == 0)
+      return false;
+    Word = Call->getArg(0);
+    if (Name == "__atomic_test_and_set" ||
+        (Name.starts_with("__sync_lock_test_and_set") && Call->getNumArgs() >= 2 && NonZero(Call->getArg(1)))) {
+      Act = Action::TryAcquire;
+    } else if (Name.starts_with("__sync_val_compare_and_swap") && Call->getNumArgs() >= 3 &&
+               Zero(Call->getArg(1)) && NonZero(Call->getArg(2))) {
+      Act = Action::TryAcquire;
+    } else if (Name.starts_with("__sync_bool_compare_and_swap") && Call->getNumArgs() >= 3 &&
+               Zero(Call->getArg(1)) && NonZero(Call->getArg(2))) {
+      Act = Action::TryAcquire;
+      SuccessIsZero = false;
+    } else if (Name == "__atomic_clear" || Name.starts_with("__sync_lock_release")) {
+      Act = Action::Release;
+    }
+  }
+  if (!Act || !Word)
+    return false;
+  LockEffect Effect;
+  Effect.Act = *Act;
+  Effect.Kind = LockKind::AtomicFlag;
+  Effect.Key = pointeeKey(Word, Scope);
+  Effect.Display = spelling(Word, Ctx);
+  Effect.SuccessIsZero = SuccessIsZero;
+  Out.push_back(std::move(Effect));
+  return true;
+}
+
+bool LockOperations::channelEffects(const CallExpr *Call, const FunctionDecl *Scope,
+                                    llvm::SmallVectorImpl<LockEffect> &Out) const {
+  // Message passing orders like an event semaphore that starts at 0: what
+  // the sender did before sending happens before what the receiver does
+  // after receiving. A barrier is both at once.
+  llvm::StringRef Name = cFunctionName(Call);
+  bool Receives = false, Sends = false;
+  const Expr *Channel = nullptr;
+  bool IsPointer = false;
+  if (Name == "pthread_barrier_wait" && Call->getNumArgs() == 1) {
+    Receives = Sends = true;
+    Channel = Call->getArg(0);
+    IsPointer = true;
+  } else if ((Name == "read" || Name == "write" || Name == "recv" || Name == "send") && Call->getNumArgs() >= 3) {
+    if (!Semaphores || !Semaphores->isChannelEnd(Call->getArg(0)))
+      return false;
+    Channel = Call->getArg(0);
+    (Name == "read" || Name == "recv" ? Receives : Sends) = true;
+  } else if ((Name == "msgrcv" || Name == "mq_receive" || Name == "mq_timedreceive") && Call->getNumArgs() >= 3) {
+    Channel = Call->getArg(0);
+    Receives = true;
+  } else if ((Name == "msgsnd" || Name == "mq_send" || Name == "mq_timedsend") && Call->getNumArgs() >= 3) {
+    Channel = Call->getArg(0);
+    Sends = true;
+  }
+  if (!Channel)
+    return false;
+  const Decl *Holder = semaphoreHolder(Channel, IsPointer);
+  LockEffect Effect;
+  Effect.Kind = LockKind::PosixSemaphore;
+  Effect.Holder = Holder;
+  Effect.Display = spelling(Channel, Ctx);
+  // One name per channel, whichever end or spelling is used.
+  std::string Key;
+  llvm::raw_string_ostream OS(Key);
+  OS << "{E:" << static_cast<const void *>(Holder ? Holder : static_cast<const void *>(Call)) << '}';
+  Effect.Key = OS.str();
+  if (Sends) {
+    LockEffect Send = Effect;
+    Send.Act = Action::Release;
+    Send.PublishOnly = true;
+    Out.push_back(std::move(Send));
+  }
+  if (Receives) {
+    Effect.Act = Action::Acquire;
+    Effect.Counting = true;
+    Effect.Event = true;
+    Out.push_back(std::move(Effect));
+  }
+  return true;
+}
+
 bool LockOperations::summaryEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
                                     const VarDecl *ConstructedVar, llvm::SmallVectorImpl<LockEffect> &Out) const {
   const FunctionDecl *Def = definitionWithBody(Callee);
@@ -430,6 +580,7 @@ bool LockOperations::summaryEffects(const Stmt *S, const FunctionDecl *Callee, c
       Num = integerConstant(Args.Args[Original.NumParam], Ctx);
     Translated.Semaphore = nullptr; // in the caller's terms now; not reused
     Translated.Counting = false;
+    Translated.Event = false;
     classifySemaphore(Translated, Semaphore, Num);
   };
   for (const LockEffect &Effect : Summary->Releases)
@@ -581,6 +732,10 @@ bool LockOperations::memberEffects(const CXXMemberCallExpr *Call, const Function
 
 void LockOperations::effectsOf(const Stmt *S, const FunctionDecl *Scope, const VarDecl *ConstructedVar,
                                llvm::SmallVectorImpl<LockEffect> &Out) const {
+  if (isa<AtomicExpr>(S)) {
+    atomicFlagEffects(S, Scope, Out);
+    return;
+  }
   if (const auto *Construct = dyn_cast<CXXConstructExpr>(S)) {
     const CXXConstructorDecl *Ctor = Construct->getConstructor();
     if (!Ctor)
@@ -604,10 +759,13 @@ void LockOperations::effectsOf(const Stmt *S, const FunctionDecl *Scope, const V
     return;
   if (libraryEffects(Call, Scope, Out))
     return;
+  if (channelEffects(Call, Scope, Out) || atomicFlagEffects(Call, Scope, Out))
+    return;
   if (summaryEffects(S, Callee, Scope, nullptr, Out))
     return;
   if (const auto *Member = dyn_cast<CXXMemberCallExpr>(Call))
-    memberEffects(Member, Scope, Out);
+    if (!atomicFlagEffects(Member, Scope, Out))
+      memberEffects(Member, Scope, Out);
 }
 
 void LockOperations::destructorEffects(const VarDecl *Var, const FunctionDecl *Scope,

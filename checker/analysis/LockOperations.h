@@ -41,6 +41,11 @@ struct LockEffect {
   bool SignNegated = false;
   /// A semaphore known to start at a count other than 1 (see HeldLock).
   bool Counting = false;
+  /// A semaphore known to start at 0 (see HeldLock::Event).
+  bool Event = false;
+  /// A release that only publishes (a pipe write, a barrier): it orders what
+  /// came before for the waiting side, but gives up no lock held here.
+  bool PublishOnly = false;
   /// For semaphores: the sem_t pointer or set id expression, and the number
   /// in the set (constant, or parameter NumParam of the function), so that a
   /// wrapper's semaphore can be classified with the caller's arguments.
@@ -118,6 +123,9 @@ private:
                     llvm::SmallVectorImpl<LockEffect> &Out) const;
   bool memberEffects(const CXXMemberCallExpr *Call, const FunctionDecl *Scope,
                      llvm::SmallVectorImpl<LockEffect> &Out) const;
+  bool atomicFlagEffects(const Stmt *S, const FunctionDecl *Scope, llvm::SmallVectorImpl<LockEffect> &Out) const;
+  bool channelEffects(const CallExpr *Call, const FunctionDecl *Scope,
+                      llvm::SmallVectorImpl<LockEffect> &Out) const;
 
   /// Marks a semaphore acquisition as counting from the semaphore's
   /// initial value (SemaphoreExpr: the sem_t pointer, or the set id).

@@ -64,6 +64,12 @@ public:
       sysvSet(Call);
       return true;
     }
+    unsigned FdsArg = Name == "socketpair" ? 3 : 0;
+    if ((Name == "pipe" || Name == "pipe2" || Name == "socketpair") && Call->getNumArgs() > FdsArg) {
+      if (const Decl *D = semaphoreHolder(Call->getArg(FdsArg), true))
+        Values.recordChannel(D);
+      return true;
+    }
     return true;
   }
 
@@ -195,6 +201,11 @@ std::optional<int64_t> SemaphoreValues::posixInitial(const Expr *SemPointer) con
   if (It == Values.end() || It->second == Conflict)
     return std::nullopt;
   return It->second;
+}
+
+bool SemaphoreValues::isChannelEnd(const Expr *Fd) const {
+  const Decl *D = semaphoreHolder(Fd, false);
+  return D && Channels.contains(D->getCanonicalDecl());
 }
 
 std::optional<int64_t> SemaphoreValues::sysvInitial(const Expr *SetId, int64_t Num) const {

@@ -12,6 +12,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Expr.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <optional>
 #include <utility>
@@ -29,13 +30,19 @@ public:
   /// Initial value of semaphore Num of the System V set whose id SetId is.
   std::optional<int64_t> sysvInitial(const Expr *SetId, int64_t Num) const;
 
+  /// Fd is an end of a pipe or socket pair the translation unit creates
+  /// (`pipe(fds)`, then `read(fds[0], ...)`).
+  bool isChannelEnd(const Expr *Fd) const;
+
 private:
   void record(const Decl *D, int64_t Num, int64_t Value);
+  void recordChannel(const Decl *D) { Channels.insert(D->getCanonicalDecl()); }
   void scan(ASTContext &Ctx);
   friend class SemaphoreInitFinder;
 
   /// (declaration, semaphore number) -> value; Conflict when ambiguous.
   llvm::DenseMap<std::pair<const Decl *, int64_t>, int64_t> Values;
+  llvm::DenseSet<const Decl *> Channels;
   static constexpr int64_t Conflict = INT64_MIN;
 };
 

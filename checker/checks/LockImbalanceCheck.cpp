@@ -1,8 +1,11 @@
 #include "LockImbalanceCheck.h"
 
+#include "LockConditions.h"
+#include "LockExitPaths.h"
 #include "SourceText.h"
 #include "analysis/CalleeName.h"
 #include "analysis/LockIdentity.h"
+#include "analysis/ShmProvenance.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -36,357 +39,32 @@ std::vector<std::string> splitNames(StringRef List) {
   return Names;
 }
 
+// Message channels (pipes, sockets, message queues, barriers) order memory
+// like semaphores in the held-locks analysis, but nobody holds them. Their
+// keys are rooted at {E:...} (LockOperations.cpp).
+bool isChannel(const LockId &Lock) {
+  return StringRef(Lock.Key).starts_with("{E:");
+}
+
 bool isSemaphore(LockKind Kind) {
   return Kind == LockKind::PosixSemaphore || Kind == LockKind::SysVSemaphore;
 }
 
-// The ways out of a function, from a CFG built like the held-locks
-// analysis's own, so that its exits line up with ours. The summary does not
-// say whether an exit without a return statement falls off the end or calls
-// exit()/abort(); this does.
-class FunctionPaths {
-public:
-  enum class ExitKind { Return, FallOff, NoReturn, Throw };
-  struct ExitPath {
-    ExitKind Kind;
-    const Stmt *Return; // the ReturnStmt, or the throw expression
-  };
-
-  FunctionPaths(const FunctionDecl *FD, ASTContext &Ctx) {
-    CFG::BuildOptions Options;
-    Options.AddImplicitDtors = true;
-    Options.AddTemporaryDtors = true;
-    Options.AddInitializers = true;
-    Options.AddCXXDefaultInitExprInCtors = true;
-    Options.setAllAlwaysAdd();
-    Graph = CFG::buildCFG(FD, FD->getBody(), &Ctx, Options);
-    if (!Graph)
-      return;
-    std::vector<bool> Reached(Graph->getNumBlockIDs(), false);
-    llvm::SmallVector<const CFGBlock *, 16> Work{&Graph->getEntry()};
-    Reached[Graph->getEntry().getBlockID()] = true;
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.pop_back_val();
-      for (const CFGBlock *Succ : B->succs())
-        if (Succ && !Reached[Succ->getBlockID()]) {
-          Reached[Succ->getBlockID()] = true;
-          Work.push_back(Succ);
-        }
-    }
-    for (const CFGBlock *B : *Graph) {
-      unsigned Index = 0;
-      for (const CFGElement &E : *B)
-        if (std::optional<CFGStmt> S = E.getAs<CFGStmt>())
-          Position[S->getStmt()] = {B, Index++};
-    }
-    for (const CFGBlock *Pred : Graph->getExit().preds()) {
-      if (!Pred || !Reached[Pred->getBlockID()])
-        continue;
-      ExitPath Path{ExitKind::FallOff, nullptr};
-      for (const CFGElement &E : *Pred)
-        if (std::optional<CFGStmt> S = E.getAs<CFGStmt>();
-            S && isa<ReturnStmt>(S->getStmt())) {
-          Path.Kind = ExitKind::Return;
-          Path.Return = S->getStmt();
-        }
-      if (Path.Kind != ExitKind::Return && Pred->hasNoReturnElement())
-        Path.Kind = ExitKind::NoReturn;
-      if (Path.Kind == ExitKind::FallOff)
-        for (const CFGElement &E : *Pred)
-          if (std::optional<CFGStmt> S = E.getAs<CFGStmt>();
-              S && isa<CXXThrowExpr>(S->getStmt())) {
-            Path.Kind = ExitKind::Throw;
-            Path.Return = S->getStmt();
-          }
-      Exits.push_back(Path);
-    }
-  }
-
-  /// Classifies the summary's exits, in the summary's order.
-  std::vector<ExitPath>
-  classify(const std::vector<FunctionLockSummary::Exit> &Summary) const {
-    std::vector<ExitPath> Kinds;
-    bool Aligned = Summary.size() == Exits.size();
-    for (size_t I = 0; Aligned && I < Summary.size(); ++I)
-      Aligned = Summary[I].Return == Exits[I].Return ||
-                (!Summary[I].Return && Exits[I].Kind == ExitKind::Throw);
-    bool AnyNoReturn = llvm::any_of(Exits, [](const ExitPath &P) {
-      return P.Kind == ExitKind::NoReturn;
-    });
-    for (size_t I = 0; I < Summary.size(); ++I) {
-      if (Summary[I].Return)
-        Kinds.push_back({ExitKind::Return, Summary[I].Return});
-      else if (Aligned)
-        Kinds.push_back(Exits[I]);
-      else // cannot tell: err on the side of silence
-        Kinds.push_back(
-            {AnyNoReturn ? ExitKind::NoReturn : ExitKind::FallOff, nullptr});
-    }
-    return Kinds;
-  }
-
-  /// Some path runs From and later To (both statements of the function).
-  bool reaches(const Stmt *From, const Stmt *To) const {
-    auto F = Position.find(From), T = Position.find(To);
-    if (F == Position.end() || T == Position.end())
-      return false;
-    const CFGBlock *FromBlock = F->second.first, *ToBlock = T->second.first;
-    if (FromBlock == ToBlock && F->second.second < T->second.second)
-      return true;
-    llvm::DenseSet<const CFGBlock *> Seen;
-    llvm::SmallVector<const CFGBlock *, 16> Work;
-    for (const CFGBlock *Succ : FromBlock->succs())
-      if (Succ && Seen.insert(Succ).second)
-        Work.push_back(Succ);
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.pop_back_val();
-      if (B == ToBlock)
-        return true;
-      for (const CFGBlock *Succ : B->succs())
-        if (Succ && Seen.insert(Succ).second)
-          Work.push_back(Succ);
-    }
-    return false;
-  }
-
-  bool valid() const { return Graph != nullptr; }
-
-private:
-  std::unique_ptr<CFG> Graph;
-  std::vector<ExitPath> Exits;
-  llvm::DenseMap<const Stmt *, std::pair<const CFGBlock *, unsigned>> Position;
-};
-
-// The statement or expression directly containing S, skipping parentheses,
-// implicit casts and the variable a declaration statement initialises.
-const Stmt *parentOf(const Stmt *S, ASTContext &Ctx) {
-  DynTypedNodeList Parents = Ctx.getParents(*S);
-  while (!Parents.empty()) {
-    if (const auto *Var = Parents[0].get<VarDecl>()) {
-      Parents = Ctx.getParents(*Var);
-      continue;
-    }
-    const Stmt *P = Parents[0].get<Stmt>();
-    if (!P)
-      return nullptr;
-    if (!isa<ParenExpr>(P) && !isa<ImplicitCastExpr>(P) &&
-        !isa<ExprWithCleanups>(P))
-      return P;
-    Parents = Ctx.getParents(*P);
-  }
+// The field or variable a semaphore argument names: `&seg->lock` -> field
+// `lock`, `&g_sem` -> `g_sem`, `sem` (a sem_t * variable) -> `sem`.
+const ValueDecl *semaphoreObject(const Expr *Arg) {
+  const Expr *E = ignoreCastsAndParens(Arg);
+  if (const auto *AddrOf = dyn_cast<UnaryOperator>(E);
+      AddrOf && AddrOf->getOpcode() == UO_AddrOf)
+    E = ignoreCastsAndParens(AddrOf->getSubExpr());
+  while (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E))
+    E = ignoreCastsAndParens(Subscript->getBase());
+  if (const auto *Member = dyn_cast<MemberExpr>(E))
+    return Member->getMemberDecl();
+  if (const auto *Ref = dyn_cast<DeclRefExpr>(E))
+    if (const auto *Var = dyn_cast<VarDecl>(Ref->getDecl()))
+      return Var->getCanonicalDecl();
   return nullptr;
-}
-
-bool contains(const Stmt *Outer, const Stmt *Inner, const SourceManager &SM) {
-  if (!Outer || !Inner)
-    return false;
-  SourceRange O = Outer->getSourceRange(), I = Inner->getSourceRange();
-  return !SM.isBeforeInTranslationUnit(I.getBegin(), O.getBegin()) &&
-         !SM.isBeforeInTranslationUnit(O.getEnd(), I.getEnd());
-}
-
-// The variable a call's result is stored in: `int rc = lock(m)` or
-// `rc = lock(m)`.
-const VarDecl *resultVariable(const Stmt *Call, ASTContext &Ctx) {
-  const Stmt *P = parentOf(Call, Ctx);
-  if (const auto *Assign = dyn_cast_or_null<BinaryOperator>(P);
-      Assign && Assign->getOpcode() == BO_Assign)
-    if (const auto *Ref =
-            dyn_cast<DeclRefExpr>(Assign->getLHS()->IgnoreParenImpCasts()))
-      return dyn_cast<VarDecl>(Ref->getDecl());
-  DynTypedNodeList Parents = Ctx.getParents(*Call);
-  while (!Parents.empty()) {
-    if (const auto *Var = Parents[0].get<VarDecl>())
-      return Var;
-    const Stmt *S = Parents[0].get<Stmt>();
-    if (!S || !(isa<ParenExpr>(S) || isa<ImplicitCastExpr>(S) ||
-                isa<ExprWithCleanups>(S)))
-      return nullptr;
-    Parents = Ctx.getParents(*S);
-  }
-  return nullptr;
-}
-
-bool mentions(const Stmt *S, const Stmt *Call, const VarDecl *Result) {
-  if (!S)
-    return false;
-  if (S == Call)
-    return true;
-  if (const auto *Ref = dyn_cast<DeclRefExpr>(S); Ref && Result &&
-                                                  Ref->getDecl() == Result)
-    return true;
-  for (const Stmt *Child : S->children())
-    if (mentions(Child, Call, Result))
-      return true;
-  return false;
-}
-
-// The if/while whose condition tests the result of a blocking acquire, with
-// the branch taken when the acquire failed (nullptr when the condition does
-// not say). The held-locks analysis treats blocking acquires as always
-// succeeding; `if (pthread_mutex_lock(&m) != 0) return -1;` leaves nothing
-// held on that return.
-struct ResultTest {
-  const Stmt *Test = nullptr;
-  const Stmt *FailureBranch = nullptr;
-};
-
-std::optional<bool> failureOnTrue(const Expr *Cond, const Stmt *Call,
-                                  const VarDecl *Result, bool SemaphoreLike,
-                                  ASTContext &Ctx) {
-  Cond = Cond->IgnoreParenImpCasts();
-  auto namesResult = [&](const Expr *E) {
-    E = E->IgnoreParenImpCasts();
-    if (E == Call)
-      return true;
-    if (const auto *Assign = dyn_cast<BinaryOperator>(E);
-        Assign && Assign->getOpcode() == BO_Assign)
-      return Assign->getRHS()->IgnoreParenImpCasts() == Call;
-    const auto *Ref = dyn_cast<DeclRefExpr>(E);
-    return Ref && Result && Ref->getDecl() == Result;
-  };
-  if (const auto *Not = dyn_cast<UnaryOperator>(Cond);
-      Not && Not->getOpcode() == UO_LNot) {
-    std::optional<bool> Inner =
-        failureOnTrue(Not->getSubExpr(), Call, Result, SemaphoreLike, Ctx);
-    return Inner ? std::optional<bool>(!*Inner) : std::nullopt;
-  }
-  if (const auto *Logic = dyn_cast<BinaryOperator>(Cond);
-      Logic && Logic->getOpcode() == BO_LAnd) {
-    // `lock(m) != 0 && errno != EINTR`: true only when the acquire failed.
-    for (const Expr *Side : {Logic->getLHS(), Logic->getRHS()})
-      if (std::optional<bool> F =
-              failureOnTrue(Side, Call, Result, SemaphoreLike, Ctx);
-          F && *F)
-        return true;
-    return std::nullopt;
-  }
-  // 0 is success; failure is -1 (semaphores) or an error number (pthread).
-  const int64_t Failure = SemaphoreLike ? -1 : 16;
-  if (namesResult(Cond))
-    return true;
-  const auto *Compare = dyn_cast<BinaryOperator>(Cond);
-  if (!Compare || !Compare->isComparisonOp())
-    return std::nullopt;
-  BinaryOperatorKind Op = Compare->getOpcode();
-  std::optional<int64_t> K;
-  if (namesResult(Compare->getLHS())) {
-    K = integerConstant(Compare->getRHS(), Ctx);
-  } else if (namesResult(Compare->getRHS())) {
-    K = integerConstant(Compare->getLHS(), Ctx);
-    Op = BinaryOperator::reverseComparisonOp(Op);
-  }
-  if (!K)
-    return std::nullopt;
-  // `== ETIMEDOUT`, `== EBUSY`: one particular error.
-  if (*K != 0 && Op == BO_EQ && !SemaphoreLike)
-    return true;
-  auto eval = [Op](int64_t L, int64_t R) {
-    switch (Op) {
-    case BO_LT: return L < R;
-    case BO_GT: return L > R;
-    case BO_LE: return L <= R;
-    case BO_GE: return L >= R;
-    case BO_EQ: return L == R;
-    case BO_NE: return L != R;
-    default: return false;
-    }
-  };
-  bool OnSuccess = eval(0, *K), OnFailure = eval(Failure, *K);
-  if (OnSuccess == OnFailure)
-    return std::nullopt;
-  return OnFailure;
-}
-
-ResultTest findResultTest(const Stmt *Call, bool SemaphoreLike,
-                          ASTContext &Ctx) {
-  ResultTest Found;
-  const VarDecl *Result = resultVariable(Call, Ctx);
-  // Walk up to the statement that tests the result, either the condition
-  // the call sits in or, for `rc = lock(m);`, the statement after it.
-  const Stmt *S = Call;
-  const Stmt *Cond = nullptr;
-  const Stmt *Owner = nullptr;
-  while (const Stmt *P = parentOf(S, Ctx)) {
-    if (const auto *If = dyn_cast<IfStmt>(P); If && If->getCond() &&
-                                              mentions(If->getCond(), Call,
-                                                       nullptr)) {
-      Cond = If->getCond();
-      Owner = If;
-      break;
-    }
-    if (const auto *While = dyn_cast<WhileStmt>(P);
-        While && mentions(While->getCond(), Call, nullptr)) {
-      Cond = While->getCond();
-      Owner = While;
-      break;
-    }
-    if (const auto *Compound = dyn_cast<CompoundStmt>(P)) {
-      if (!Result)
-        break;
-      // The statement following the one holding the call.
-      bool Next = false;
-      for (const Stmt *Child : Compound->body()) {
-        if (Next) {
-          if (const auto *If = dyn_cast<IfStmt>(Child);
-              If && mentions(If->getCond(), nullptr, Result)) {
-            Cond = If->getCond();
-            Owner = If;
-          }
-          break;
-        }
-        Next = Child == S;
-      }
-      break;
-    }
-    if (isa<Expr>(P) || isa<DeclStmt>(P)) {
-      S = P;
-      continue;
-    }
-    break;
-  }
-  if (!Cond)
-    return Found;
-  Found.Test = Owner;
-  std::optional<bool> OnTrue = failureOnTrue(cast<Expr>(Cond), Call, Result,
-                                             SemaphoreLike, Ctx);
-  if (!OnTrue)
-    return Found;
-  if (const auto *If = dyn_cast<IfStmt>(Owner))
-    Found.FailureBranch = *OnTrue ? If->getThen() : If->getElse();
-  else if (const auto *While = dyn_cast<WhileStmt>(Owner); While && *OnTrue)
-    Found.FailureBranch = While->getBody();
-  return Found;
-}
-
-// The variables read by the condition of the if statement that directly
-// guards S (S in its then or else branch); empty when S is unconditional.
-llvm::SmallPtrSet<const Decl *, 4> guardingVariables(const Stmt *S,
-                                                     ASTContext &Ctx) {
-  llvm::SmallPtrSet<const Decl *, 4> Vars;
-  const Stmt *Child = S;
-  while (const Stmt *P = parentOf(Child, Ctx)) {
-    if (const auto *If = dyn_cast<IfStmt>(P)) {
-      if (!If->getCond() || Child == If->getCond())
-        return Vars;
-      llvm::SmallVector<const Stmt *, 8> Work{If->getCond()};
-      while (!Work.empty()) {
-        const Stmt *C = Work.pop_back_val();
-        if (const auto *Ref = dyn_cast<DeclRefExpr>(C))
-          Vars.insert(Ref->getDecl());
-        for (const Stmt *Grand : C->children())
-          if (Grand)
-            Work.push_back(Grand);
-      }
-      return Vars;
-    }
-    if (isa<Expr>(P) || isa<CompoundStmt>(P) || isa<DeclStmt>(P)) {
-      Child = P;
-      continue;
-    }
-    return Vars;
-  }
-  return Vars;
 }
 
 bool mentionsRecursiveType(const Stmt *S) {
@@ -419,15 +97,17 @@ std::optional<int64_t> returnConstant(const Expr *E, const ASTContext &Ctx) {
 using WayOut = LockImbalanceCheck::WayOut;
 
 std::vector<WayOut> waysOut(const FunctionLockSummary &Summary,
-                            const FunctionPaths &Paths) {
-  std::vector<FunctionPaths::ExitPath> Kinds = Paths.classify(Summary.Exits);
+                            const LockExitPaths &Paths) {
+  std::vector<LockExitPaths::ExitPath> Kinds = Paths.classify(Summary.Exits);
   std::vector<WayOut> Ways;
   std::optional<WayOut> FallOff;
   for (size_t I = 0; I < Summary.Exits.size(); ++I) {
     const FunctionLockSummary::Exit &E = Summary.Exits[I];
-    if (Kinds[I].Kind == FunctionPaths::ExitKind::NoReturn)
+    if (Kinds[I].Kind == LockExitPaths::ExitKind::NoReturn)
       continue;
-    if (Kinds[I].Kind == FunctionPaths::ExitKind::Throw) {
+    if (Kinds[I].Kind == LockExitPaths::ExitKind::ProcessExit) {
+      Ways.push_back({Kinds[I].Return, E.Must, E.May, false, true});
+    } else if (Kinds[I].Kind == LockExitPaths::ExitKind::Throw) {
       Ways.push_back({Kinds[I].Return, E.Must, E.May, true});
     } else if (E.Return) {
       Ways.push_back({E.Return, E.Must, E.May});
@@ -452,7 +132,7 @@ const WayOut *lastWayOut(const std::vector<WayOut> &Ways,
   };
   const WayOut *Last = nullptr;
   for (const WayOut &W : Ways)
-    if (W.Throws)
+    if (W.Throws || W.ExitsProcess)
       continue;
     else if (!Last || SM.isBeforeInTranslationUnit(loc(*Last), loc(W)))
       Last = &W;
@@ -485,194 +165,312 @@ void LockImbalanceCheck::registerMatchers(MatchFinder *Finder) {
                                                  "PTHREAD_MUTEX_RECURSIVE_NP"))))
           .bind("recursive"),
       this);
+  Finder->addMatcher(
+      declRefExpr(unless(isExpansionInSystemHeader()),
+                  to(enumConstantDecl(hasAnyName("PTHREAD_MUTEX_ROBUST",
+                                                 "PTHREAD_MUTEX_ROBUST_NP"))))
+          .bind("robust"),
+      this);
+  // Semaphores created with the value 1 are mutexes.
+  Finder->addMatcher(
+      callExpr(unless(isExpansionInSystemHeader()),
+               callee(functionDecl(hasAnyName("::sem_init", "::sem_open"))))
+          .bind("sem-create"),
+      this);
+  // SEM_UNDO is a macro: recognised by its value in semop flags.
+  Finder->addMatcher(
+      memberExpr(unless(isExpansionInSystemHeader()),
+                 member(fieldDecl(hasName("sem_flg"))))
+          .bind("sem-flags"),
+      this);
+  Finder->addMatcher(
+      initListExpr(unless(isExpansionInSystemHeader()),
+                   hasType(recordDecl(hasName("sembuf"))))
+          .bind("sembuf-init"),
+      this);
 }
 
 void LockImbalanceCheck::check(const MatchFinder::MatchResult &Result) {
   Ctx = Result.Context;
   if (Result.Nodes.getNodeAs<DeclRefExpr>("recursive"))
     UnitHasRecursiveMutex = true;
+  if (Result.Nodes.getNodeAs<DeclRefExpr>("robust"))
+    UnitHasRobustMutex = true;
+  if (const auto *Create = Result.Nodes.getNodeAs<CallExpr>("sem-create")) {
+    bool IsInit = cFunctionName(Create) == "sem_init";
+    unsigned ValueArg = IsInit ? 2 : 3;
+    std::optional<int64_t> Value =
+        Create->getNumArgs() > ValueArg
+            ? integerConstant(Create->getArg(ValueArg), *Ctx)
+            : std::nullopt;
+    if (Value && *Value == 1) {
+      if (IsInit) {
+        if (const ValueDecl *Object = semaphoreObject(Create->getArg(0)))
+          BinarySemaphores.insert(Object);
+      } else if (const auto *Var = dyn_cast_or_null<VarDecl>(
+                     Result.Context->getParents(*Create).empty()
+                         ? nullptr
+                         : Result.Context->getParents(*Create)[0].get<VarDecl>())) {
+        BinarySemaphores.insert(Var->getCanonicalDecl());
+      } else if (const auto *Assign =
+                     dyn_cast_or_null<BinaryOperator>(parentSkippingParens(Create, *Ctx));
+                 Assign && Assign->getOpcode() == BO_Assign) {
+        if (const ValueDecl *Object = semaphoreObject(Assign->getLHS()))
+          BinarySemaphores.insert(Object);
+      }
+    }
+  }
+  // SEM_UNDO (0x1000) in a struct sembuf initializer or sem_flg assignment.
+  constexpr int64_t SemUndo = 0x1000;
+  auto hasUndo = [&](const Expr *E) {
+    std::optional<int64_t> V = E ? integerConstant(E, *Ctx) : std::nullopt;
+    return V && (*V & SemUndo);
+  };
+  if (const auto *List = Result.Nodes.getNodeAs<InitListExpr>("sembuf-init"))
+    if (List->getNumInits() >= 3 && hasUndo(List->getInit(2)))
+      UnitUsesSemUndo = true;
+  if (const auto *Flags = Result.Nodes.getNodeAs<MemberExpr>("sem-flags"))
+    if (const auto *Assign = dyn_cast_or_null<BinaryOperator>(
+            parentSkippingParens(Flags, *Ctx));
+        Assign && Assign->isAssignmentOp() && hasUndo(Assign->getRHS()))
+      UnitUsesSemUndo = true;
 }
 
-void LockImbalanceCheck::checkFunction(const FunctionDecl *FD,
-                                       const HeldLocks &Locks) {
-  const SourceManager &SM = Ctx->getSourceManager();
-  llvm::ArrayRef<const Stmt *> Statements = Locks.statementsOf(FD);
-  if (Statements.empty())
-    return;
-
+// What one function does with its locks, and the questions the three
+// reports ask about it.
+struct LockImbalanceCheck::FunctionLockUse {
   struct Site {
     const Stmt *Call;
     LockOp Op;
   };
-  std::vector<Site> Sites;
-  llvm::DenseMap<unsigned, unsigned> Acquires, Releases; // per lock: count
-  for (const Stmt *S : Statements) {
-    if (!isa<CallExpr>(S) && !isa<CXXConstructExpr>(S))
-      continue;
-    for (const LockOp &Op : Locks.lockOpsOf(S)) {
-      Sites.push_back({S, Op});
-      if (Op.Act == LockOp::Action::Release)
-        ++Releases[Op.Id];
-      else
-        ++Acquires[Op.Id];
+
+  FunctionLockUse(const FunctionDecl *Function, const HeldLocks &Analysis,
+                  ASTContext &Context,
+                  const llvm::DenseSet<const ValueDecl *> &Binary)
+      : FD(Function), Locks(Analysis), Ctx(Context), Paths(Function, Context),
+        Statements(Analysis.statementsOf(Function)),
+        BinarySemaphores(Binary) {
+    for (const Stmt *S : Statements) {
+      if (const auto *DS = dyn_cast<DeclStmt>(S))
+        for (const Decl *D : DS->decls())
+          if (const auto *Var = dyn_cast<VarDecl>(D))
+            OwnLocals.push_back(variableKey(Var));
+      if (!isa<CallExpr>(S) && !isa<CXXConstructExpr>(S))
+        continue;
+      for (const LockOp &Op : Locks.lockOpsOf(S)) {
+        if (isChannel(Locks.lock(Op.Id)))
+          continue;
+        Sites.push_back({S, Op});
+        ++(Op.Act == LockOp::Action::Release ? Releases : Acquires)[Op.Id];
+      }
     }
   }
-  if (Sites.empty())
-    return;
 
-  FunctionPaths Paths(FD, *Ctx);
-  if (!Paths.valid())
-    return;
-  auto usedAsLock = [&](unsigned Id) {
-    // A semaphore is a lock where the function posts it after waiting on it;
-    // elsewhere (the wait and the post in different processes after a fork,
-    // or in different functions) it signals another process.
+  bool isAcquire(const Site &S, unsigned Id) const {
+    return S.Op.Id == Id && S.Op.Act != LockOp::Action::Release;
+  }
+
+  /// A semaphore is a lock where the function posts it after waiting on it,
+  /// or where it was created with the value 1; elsewhere (the wait and the
+  /// post in different processes after a fork, or in different functions)
+  /// it signals another process.
+  bool usedAsLock(unsigned Id) const {
     if (!isSemaphore(Locks.lock(Id).Kind))
       return true;
-    for (const Site &A : Sites)
-      if (A.Op.Id == Id && A.Op.Act != LockOp::Action::Release)
-        for (const Site &R : Sites)
-          if (R.Op.Id == Id && R.Op.Act == LockOp::Action::Release &&
-              Paths.reaches(A.Call, R.Call))
-            return true;
+    for (const Site &A : Sites) {
+      if (!isAcquire(A, Id))
+        continue;
+      if (const auto *Call = dyn_cast<CallExpr>(A.Call);
+          Call && Call->getNumArgs() > 0 &&
+          BinarySemaphores.count(semaphoreObject(Call->getArg(0))))
+        return true;
+      for (const Site &R : Sites)
+        if (R.Op.Id == Id && R.Op.Act == LockOp::Action::Release &&
+            Paths.reaches(A.Call, R.Call))
+          return true;
+    }
     return false;
-  };
-  // A lock named by a local variable of some callee (a guard object the
-  // analysis did not see released) means nothing here.
-  auto calleeLocal = [&](unsigned Id, const Stmt *Site) {
-    const auto *Call = dyn_cast_or_null<CallExpr>(Site);
+  }
+
+  /// A lock named by a local variable of some callee (a guard object the
+  /// analysis did not see released) means nothing here.
+  bool calleeLocal(unsigned Id, const Stmt *At) const {
+    const auto *Call = dyn_cast_or_null<CallExpr>(At);
+    StringRef Key = Locks.lock(Id).Key;
     return Call && definitionWithBody(Call->getDirectCallee()) &&
-           isLocallyRooted(Locks.lock(Id).Key);
-  };
-  auto noteAcquired = [&](const HeldLock &H) {
-    if (H.AcquiredAt)
-      diag(SM.getExpansionLoc(H.AcquiredAt->getBeginLoc()),
-           "'%0' acquired here", DiagnosticIDs::Note)
-          << Locks.lock(H.Id).Display;
-  };
-  // `if (c) lock(m); ... if (c) unlock(m);`, `lock(m); if (e) unlock(m);
-  // ... if (!e) unlock(m);`: two operations on the lock under conditions
-  // over the same variables. The paths that look unbalanced are the ones
-  // the program never takes.
-  auto correlated = [&](unsigned Id) {
-    llvm::SmallVector<llvm::SmallPtrSet<const Decl *, 4>, 4> Guards;
+           isLocallyRooted(Key) &&
+           llvm::none_of(OwnLocals, [Key](const std::string &Local) {
+             return Key.starts_with(Local);
+           });
+  }
+
+  /// `if (c) lock(m); ... if (c) unlock(m);`, `lock(m); if (e) unlock(m);
+  /// ... if (!e) unlock(m);`: two operations on the lock under different
+  /// conditions over the same variables. The paths that look unbalanced are
+  /// the ones the program never takes. (A pair inside one `if` block is
+  /// ordinary balanced code.)
+  bool correlated(unsigned Id) const {
+    llvm::SmallVector<LockGuardCondition, 4> Guards;
     for (const Site &S : Sites) {
       if (S.Op.Id != Id)
         continue;
-      llvm::SmallPtrSet<const Decl *, 4> Vars =
-          guardingVariables(S.Call, *Ctx);
-      if (Vars.empty())
+      LockGuardCondition G = guardOf(S.Call, Ctx);
+      if (G.Vars.empty())
         continue;
-      for (const auto &Other : Guards)
-        if (llvm::any_of(Vars, [&](const Decl *D) { return Other.count(D); }))
+      for (const LockGuardCondition &Other : Guards)
+        if (Other.By != G.By && llvm::any_of(G.Vars, [&](const Decl *D) {
+              return Other.Vars.count(D);
+            }))
           return true;
-      Guards.push_back(std::move(Vars));
+      Guards.push_back(std::move(G));
     }
     return false;
-  };
-
-  // Second acquire of a held lock, release of a lock not held.
-  for (const Site &S : Sites) {
-    const LockSet *Must = Locks.mustHoldAt(S.Call);
-    const LockSet *May = Locks.mayHoldAt(S.Call);
-    if (!Must || !May)
-      continue;
-    const LockId &Lock = Locks.lock(S.Op.Id);
-    if (S.Op.Act == LockOp::Action::Acquire) {
-      const HeldLock *Held = Must->find(S.Op.Id);
-      if (!Held || !usedAsLock(S.Op.Id) || Held->AcquiredAt == S.Call ||
-          calleeLocal(S.Op.Id, S.Call))
-        continue;
-      if (Lock.Kind == LockKind::RwLock && S.Op.Mode == LockMode::Shared &&
-          Held->Mode == LockMode::Shared)
-        continue; // read locks may be taken again
-      if (isSemaphore(Lock.Kind) && Releases[S.Op.Id] >= Acquires[S.Op.Id])
-        continue; // a counting semaphore taken n times and posted n times
-      if ((Lock.Kind == LockKind::Mutex && UnitHasRecursiveMutex) ||
-          mentionsRecursiveType(S.Call) ||
-          (Held->AcquiredAt && mentionsRecursiveType(Held->AcquiredAt)))
-        continue;
-      diag(SM.getExpansionLoc(S.Call->getBeginLoc()),
-           "'%0' acquired while already held")
-          << Lock.Display;
-      if (Held->AcquiredAt)
-        noteAcquired(*Held);
-      else
-        diag(FD->getLocation(), "'%0' is held by every caller of %1",
-             DiagnosticIDs::Note)
-            << Lock.Display << FD;
-      continue;
-    }
-    if (S.Op.Act != LockOp::Action::Release || Must->contains(S.Op.Id))
-      continue;
-    // Only releases the function itself pairs with an acquire: a function
-    // that releases a lock it never takes is a release wrapper (`V()`) or
-    // runs with its caller's lock.
-    const Site *Paired = nullptr;
-    for (const Site &A : Sites)
-      if (A.Op.Id == S.Op.Id && A.Op.Act != LockOp::Action::Release &&
-          Paths.reaches(A.Call, S.Call)) {
-        Paired = &A;
-        break;
-      }
-    if (!Paired || !usedAsLock(S.Op.Id))
-      continue;
-    // A call that returned with the lock held on its success path
-    // (`if (open_table(t) == 0) { ...; unlock_table(t); }`), which the
-    // held-locks analysis does not count as an acquire.
-    bool HandedOverBefore = llvm::any_of(Statements, [&](const Stmt *St) {
-      const auto *Call = dyn_cast<CallExpr>(St);
-      if (!Call || !Paths.reaches(Call, S.Call))
-        return false;
-      bool CountedAsAcquire = llvm::any_of(
-          Locks.lockOpsOf(Call), [&](const LockOp &Op) {
-            return Op.Id == S.Op.Id && Op.Act != LockOp::Action::Release;
-          });
-      return !CountedAsAcquire && handedOverByCall(Call, FD, Lock.Key, Locks);
-    });
-    if (HandedOverBefore)
-      continue;
-    // Counted locks (semaphores, read locks) taken as often as released: the
-    // lockset holds one instance where the program holds several.
-    bool Counted = isSemaphore(Lock.Kind) ||
-                   (Lock.Kind == LockKind::RwLock &&
-                    Paired->Op.Mode == LockMode::Shared);
-    if (Counted && Acquires[S.Op.Id] >= Releases[S.Op.Id])
-      continue;
-    bool HeldSomewhere = May->contains(S.Op.Id);
-    if (HeldSomewhere && correlated(S.Op.Id))
-      continue;
-    if (HeldSomewhere) {
-      const HeldLock *H = May->find(S.Op.Id);
-      // A blocking acquire that failed took nothing: `if (lock(m) != 0)
-      // goto out; ... out: unlock(m);` is not reported, neither is a
-      // failed try-lock's path.
-      if (H && H->AcquiredAt &&
-          findResultTest(H->AcquiredAt, isSemaphore(Lock.Kind), *Ctx).Test)
-        continue;
-      diag(SM.getExpansionLoc(S.Call->getBeginLoc()),
-           "'%0' released while not held on every path")
-          << Lock.Display;
-      if (std::optional<MissingLock> Missing = Locks.whereMissing(S.Call);
-          Missing && Missing->Id == S.Op.Id && Missing->Where)
-        diag(SM.getExpansionLoc(Missing->Where->getBeginLoc()),
-             Missing->ReleasedThere ? "'%0' released here"
-                                    : "'%0' not acquired on the path "
-                                      "through here",
-             DiagnosticIDs::Note)
-            << Lock.Display;
-      continue;
-    }
-    diag(SM.getExpansionLoc(S.Call->getBeginLoc()),
-         "'%0' released while not held")
-        << Lock.Display;
   }
 
-  // Locks still held on a way out.
+  const FunctionDecl *FD;
+  const HeldLocks &Locks;
+  ASTContext &Ctx;
+  LockExitPaths Paths;
+  llvm::ArrayRef<const Stmt *> Statements;
+  const llvm::DenseSet<const ValueDecl *> &BinarySemaphores;
+  std::vector<Site> Sites;
+  llvm::DenseMap<unsigned, unsigned> Acquires, Releases; // per lock: count
+  std::vector<std::string> OwnLocals; // keys of the function's variables
+};
+
+void LockImbalanceCheck::noteAcquired(const HeldLock &H,
+                                      const HeldLocks &Locks) {
+  if (H.AcquiredAt)
+    diag(Ctx->getSourceManager().getExpansionLoc(H.AcquiredAt->getBeginLoc()),
+         "'%0' acquired here", DiagnosticIDs::Note)
+        << Locks.lock(H.Id).Display;
+}
+
+void LockImbalanceCheck::checkFunction(const FunctionDecl *FD,
+                                       const HeldLocks &Locks) {
+  FunctionLockUse Use(FD, Locks, *Ctx, BinarySemaphores);
+  if (Use.Sites.empty() || !Use.Paths.valid())
+    return;
+  for (const FunctionLockUse::Site &S : Use.Sites) {
+    if (S.Op.Act == LockOp::Action::Acquire)
+      checkSecondAcquire(Use, S.Call, S.Op);
+    else if (S.Op.Act == LockOp::Action::Release)
+      checkRelease(Use, S.Call, S.Op);
+  }
+  checkWaysOut(Use);
+}
+
+void LockImbalanceCheck::checkSecondAcquire(const FunctionLockUse &Use,
+                                            const Stmt *Call,
+                                            const LockOp &Op) {
+  const HeldLocks &Locks = Use.Locks;
+  const LockSet *Must = Locks.mustHoldAt(Call);
+  const HeldLock *Held = Must ? Must->find(Op.Id) : nullptr;
+  if (!Held || Held->AcquiredAt == Call || !Use.usedAsLock(Op.Id) ||
+      Use.calleeLocal(Op.Id, Call))
+    return;
+  const LockId &Lock = Locks.lock(Op.Id);
+  if (Lock.Kind == LockKind::RwLock && Op.Mode == LockMode::Shared &&
+      Held->Mode == LockMode::Shared)
+    return; // read locks may be taken again
+  if (isSemaphore(Lock.Kind) &&
+      Use.Releases.lookup(Op.Id) >= Use.Acquires.lookup(Op.Id))
+    return; // a counting semaphore taken n times and posted n times
+  if ((Lock.Kind == LockKind::Mutex && UnitHasRecursiveMutex) ||
+      mentionsRecursiveType(Call) ||
+      (Held->AcquiredAt && mentionsRecursiveType(Held->AcquiredAt)))
+    return;
+  const SourceManager &SM = Ctx->getSourceManager();
+  diag(SM.getExpansionLoc(Call->getBeginLoc()),
+       "'%0' acquired while already held")
+      << Lock.Display;
+  if (Held->AcquiredAt)
+    noteAcquired(*Held, Locks);
+  else
+    diag(Use.FD->getLocation(), "'%0' is held by every caller of %1",
+         DiagnosticIDs::Note)
+        << Lock.Display << Use.FD;
+}
+
+void LockImbalanceCheck::checkRelease(const FunctionLockUse &Use,
+                                      const Stmt *Call, const LockOp &Op) {
+  const HeldLocks &Locks = Use.Locks;
+  const LockSet *Must = Locks.mustHoldAt(Call);
+  const LockSet *May = Locks.mayHoldAt(Call);
+  if (!Must || !May || Must->contains(Op.Id))
+    return;
+  // Only releases the function itself pairs with an acquire: a function
+  // that releases a lock it never takes is a release wrapper (`V()`) or
+  // runs with its caller's lock.
+  const FunctionLockUse::Site *Paired = nullptr;
+  for (const FunctionLockUse::Site &A : Use.Sites)
+    if (Use.isAcquire(A, Op.Id) && Use.Paths.reaches(A.Call, Call)) {
+      Paired = &A;
+      break;
+    }
+  if (!Paired || !Use.usedAsLock(Op.Id))
+    return;
+  const LockId &Lock = Locks.lock(Op.Id);
+  // A call that returned with the lock held on its success path
+  // (`if (open_table(t) == 0) { ...; unlock_table(t); }`), which the
+  // held-locks analysis does not count as an acquire.
+  bool HandedOverBefore = llvm::any_of(Use.Statements, [&](const Stmt *St) {
+    const auto *Before = dyn_cast<CallExpr>(St);
+    if (!Before || !Use.Paths.reaches(Before, Call))
+      return false;
+    bool CountedAsAcquire =
+        llvm::any_of(Locks.lockOpsOf(Before), [&](const LockOp &Other) {
+          return Other.Id == Op.Id && Other.Act != LockOp::Action::Release;
+        });
+    return !CountedAsAcquire &&
+           handedOverByCall(Before, Use.FD, Lock.Key, Locks);
+  });
+  if (HandedOverBefore)
+    return;
+  // Counted locks (semaphores, read locks) taken as often as released: the
+  // lockset holds one instance where the program holds several.
+  bool Counted = isSemaphore(Lock.Kind) ||
+                 (Lock.Kind == LockKind::RwLock &&
+                  Paired->Op.Mode == LockMode::Shared);
+  if (Counted && Use.Acquires.lookup(Op.Id) >= Use.Releases.lookup(Op.Id))
+    return;
+  const SourceManager &SM = Ctx->getSourceManager();
+  const HeldLock *Somewhere = May->find(Op.Id);
+  if (!Somewhere) {
+    diag(SM.getExpansionLoc(Call->getBeginLoc()),
+         "'%0' released while not held")
+        << Lock.Display;
+    return;
+  }
+  if (Use.correlated(Op.Id))
+    return;
+  // A blocking acquire that failed took nothing: `if (lock(m) != 0) goto
+  // out; ... out: unlock(m);` is not reported.
+  if (Somewhere->AcquiredAt &&
+      failurePathMayContinue(findAcquireResultTest(
+          Somewhere->AcquiredAt, isSemaphore(Lock.Kind), *Ctx)))
+    return;
+  diag(SM.getExpansionLoc(Call->getBeginLoc()),
+       "'%0' released while not held on every path")
+      << Lock.Display;
+  if (std::optional<MissingLock> Missing = Locks.whereMissing(Call);
+      Missing && Missing->Id == Op.Id && Missing->Where)
+    diag(SM.getExpansionLoc(Missing->Where->getBeginLoc()),
+         Missing->ReleasedThere
+             ? "'%0' released here"
+             : "'%0' not acquired on the path through here",
+         DiagnosticIDs::Note)
+        << Lock.Display;
+}
+
+void LockImbalanceCheck::checkWaysOut(const FunctionLockUse &Use) {
+  const HeldLocks &Locks = Use.Locks;
+  const FunctionDecl *FD = Use.FD;
   const FunctionLockSummary *Summary = Locks.summaryOf(FD);
   if (!Summary || Summary->Exits.empty())
     return;
-  std::vector<WayOut> Ways = waysOut(*Summary, Paths);
+  const SourceManager &SM = Ctx->getSourceManager();
+  std::vector<WayOut> Ways = waysOut(*Summary, Use.Paths);
   llvm::ArrayRef<unsigned> HandedOver = handedOver(FD, Locks);
   auto handsOver = [&](unsigned Id) {
     return !FD->isMain() && llvm::is_contained(HandedOver, Id);
@@ -680,21 +478,36 @@ void LockImbalanceCheck::checkFunction(const FunctionDecl *FD,
 
   for (const WayOut &W : Ways) {
     for (const HeldLock &H : W.May.locks()) {
-      if (H.Guard || !H.AcquiredAt || !usedAsLock(H.Id) || handsOver(H.Id) ||
-          calleeLocal(H.Id, H.AcquiredAt))
+      if (H.Guard || !H.AcquiredAt || isChannel(Locks.lock(H.Id)) ||
+          !Use.usedAsLock(H.Id) || Use.calleeLocal(H.Id, H.AcquiredAt))
+        continue;
+      // A lock held when the process exits blocks the other processes only
+      // if they can see it and nothing releases it on their behalf.
+      if (W.ExitsProcess ? !visibleToOtherProcesses(H, Locks)
+                         : handsOver(H.Id))
+        continue;
+      // Unwinding destroys guard objects; the CFG has no destructor calls
+      // on exception edges.
+      if (W.Throws && isa<CXXConstructExpr>(H.AcquiredAt))
         continue;
       bool OnEveryPath = W.Must.contains(H.Id);
-      if (!OnEveryPath && correlated(H.Id))
+      if (!OnEveryPath && Use.correlated(H.Id))
         continue;
       const LockId &Lock = Locks.lock(H.Id);
-      ResultTest Test =
-          findResultTest(H.AcquiredAt, isSemaphore(Lock.Kind), *Ctx);
-      // The lock is only missing on the acquire's failure path.
-      if (Test.Test && (!OnEveryPath || (W.Return && Test.FailureBranch &&
-                                         contains(Test.FailureBranch,
-                                                  W.Return, SM))))
+      AcquireResultTest Test =
+          findAcquireResultTest(H.AcquiredAt, isSemaphore(Lock.Kind), *Ctx);
+      // The way out is the acquire's failure path, or the path missing the
+      // lock may be that failure path.
+      if (W.Return && Test.FailureBranch &&
+          containsStmt(Test.FailureBranch, W.Return, SM))
         continue;
-      if (W.Throws)
+      if (!OnEveryPath && failurePathMayContinue(Test))
+        continue;
+      if (W.ExitsProcess)
+        diag(SM.getExpansionLoc(W.Return->getBeginLoc()),
+             "'%0' is still held when the process exits")
+            << Lock.Display;
+      else if (W.Throws)
         diag(SM.getExpansionLoc(W.Return->getBeginLoc()),
              "'%0' is still held when %1 throws")
             << Lock.Display << FD;
@@ -706,7 +519,7 @@ void LockImbalanceCheck::checkFunction(const FunctionDecl *FD,
         diag(SM.getExpansionLoc(FD->getBody()->getEndLoc()),
              "'%0' is still held at the end of %1")
             << Lock.Display << FD;
-      noteAcquired(H);
+      noteAcquired(H, Locks);
     }
   }
 }
@@ -728,7 +541,7 @@ LockImbalanceCheck::handedOver(const FunctionDecl *FD,
     // earlier way out released it: `open_table()` returning 0 with the table
     // locked and -1 after unlocking. The same shape is a plain leak when the
     // last path merely forgot the unlock, so it needs evidence.
-    FunctionPaths Paths(FD, *Ctx);
+    LockExitPaths Paths(FD, *Ctx);
     if (Paths.valid()) {
       std::vector<WayOut> Ways = waysOut(*Summary, Paths);
       if (const WayOut *Last = lastWayOut(Ways, FD, Ctx->getSourceManager()))
@@ -776,17 +589,17 @@ bool LockImbalanceCheck::conditionallyHandsOver(
     if (!H)
       return false;
     // The error return of a failed blocking acquire holds nothing.
-    ResultTest Test = H->AcquiredAt
-                          ? findResultTest(H->AcquiredAt,
+    AcquireResultTest Test = H->AcquiredAt
+                          ? findAcquireResultTest(H->AcquiredAt,
                                            isSemaphore(Locks.lock(Id).Kind),
                                            *Ctx)
-                          : ResultTest();
+                          : AcquireResultTest();
     return !(W.Return && Test.FailureBranch &&
-             contains(Test.FailureBranch, W.Return, SM));
+             containsStmt(Test.FailureBranch, W.Return, SM));
   };
   llvm::SmallVector<int64_t, 4> Unlocked;
   for (const WayOut &W : Ways) {
-    if (W.Throws || heldAt(W))
+    if (W.Throws || W.ExitsProcess || heldAt(W))
       continue;
     const auto *Ret = dyn_cast_or_null<ReturnStmt>(W.Return);
     if (!Ret || !Ret->getRetValue())
@@ -799,7 +612,7 @@ bool LockImbalanceCheck::conditionallyHandsOver(
   if (Unlocked.empty())
     return false;
   for (const WayOut &W : Ways) {
-    if (W.Throws || !heldAt(W))
+    if (W.Throws || W.ExitsProcess || !heldAt(W))
       continue;
     const auto *Ret = dyn_cast_or_null<ReturnStmt>(W.Return);
     if (!Ret || !Ret->getRetValue())
@@ -841,6 +654,70 @@ bool LockImbalanceCheck::handedOverByCall(const CallExpr *Call,
   return false;
 }
 
+bool LockImbalanceCheck::neverReturns(const FunctionDecl *FD) {
+  if (FD->isNoReturn())
+    return true;
+  const FunctionDecl *Def = definitionWithBody(FD);
+  if (!Def)
+    return false;
+  auto [It, Inserted] = NeverReturnsCache.try_emplace(Def, false);
+  if (!Inserted)
+    return It->second;
+  // `static void die(const char *m) { perror(m); exit(1); }`: every way out
+  // of the body ends the process.
+  LockExitPaths Paths(Def, *Ctx);
+  bool Result = Paths.valid() && Paths.endsProcessEverywhere();
+  NeverReturnsCache[Def] = Result;
+  return Result;
+}
+
+bool LockImbalanceCheck::leavesScope(const Stmt *S) {
+  while (const auto *Compound = dyn_cast_or_null<CompoundStmt>(S))
+    S = Compound->body_empty() ? nullptr : Compound->body_back();
+  if (!S)
+    return false;
+  if (isa<ReturnStmt>(S) || isa<GotoStmt>(S) || isa<BreakStmt>(S) ||
+      isa<ContinueStmt>(S) || isa<CXXThrowExpr>(S))
+    return true;
+  if (const auto *Call = dyn_cast<CallExpr>(S->IgnoreContainers()))
+    if (const FunctionDecl *Callee = Call->getDirectCallee())
+      return neverReturns(Callee);
+  return false;
+}
+
+bool LockImbalanceCheck::failurePathMayContinue(const AcquireResultTest &Test) {
+  if (!Test.Test)
+    return false;
+  return !Test.FailureBranch || !leavesScope(Test.FailureBranch);
+}
+
+bool LockImbalanceCheck::visibleToOtherProcesses(const HeldLock &H,
+                                                 const HeldLocks &Locks) {
+  LockKind Kind = Locks.lock(H.Id).Kind;
+  if (Kind == LockKind::SysVSemaphore)
+    return !UnitUsesSemUndo; // the kernel undoes SEM_UNDO operations
+  if (Kind == LockKind::Mutex && UnitHasRobustMutex)
+    return false; // the next owner recovers it (EOWNERDEAD)
+  const auto *Call = dyn_cast_or_null<CallExpr>(H.AcquiredAt);
+  if (!Call)
+    return false;
+  const ShmProvenance &Shm = ShmProvenance::of(*Ctx);
+  for (const Expr *Arg : Call->arguments()) {
+    if (Shm.pointsIntoShm(Arg))
+      return true;
+    // A named semaphore: sem_open's handle.
+    if (Kind == LockKind::PosixSemaphore)
+      if (const auto *Ref = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(Arg)))
+        if (const auto *Var = dyn_cast<VarDecl>(Ref->getDecl()))
+          if (const auto *Init = dyn_cast_or_null<CallExpr>(
+                  Var->getInit() ? ignoreCastsAndParens(Var->getInit())
+                                 : nullptr);
+              Init && cFunctionName(Init) == "sem_open")
+            return true;
+  }
+  return false;
+}
+
 void LockImbalanceCheck::onEndOfTranslationUnit() {
   if (!Ctx)
     return;
@@ -857,8 +734,12 @@ void LockImbalanceCheck::onEndOfTranslationUnit() {
         !SM.isInSystemHeader(SM.getExpansionLoc(FD->getLocation())))
       checkFunction(FD, Locks);
   UnitHasRecursiveMutex = false;
+  UnitHasRobustMutex = false;
+  UnitUsesSemUndo = false;
+  BinarySemaphores.clear();
   HandedOverCache.clear();
   CallSites.clear();
+  NeverReturnsCache.clear();
   Ctx = nullptr;
 }
 

@@ -2,12 +2,14 @@
 // twice.
 #pragma once
 
+#include "LockConditions.h"
 #include "analysis/HeldLocks.h"
 
 #include "clang-tidy/ClangTidyCheck.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
@@ -39,11 +41,19 @@ public:
   struct WayOut {
     const Stmt *Return;  ///< ReturnStmt or throw; nullptr: end of the body
     LockSet Must, May;
-    bool Throws = false; ///< Return is a throw expression
+    bool Throws = false;       ///< Return is a throw expression
+    bool ExitsProcess = false; ///< Return is an exit(0)-like call
   };
 
 private:
+  struct FunctionLockUse;
   void checkFunction(const FunctionDecl *FD, const HeldLocks &Locks);
+  void checkSecondAcquire(const FunctionLockUse &Use, const Stmt *Call,
+                          const LockOp &Op);
+  void checkRelease(const FunctionLockUse &Use, const Stmt *Call,
+                    const LockOp &Op);
+  void checkWaysOut(const FunctionLockUse &Use);
+  void noteAcquired(const HeldLock &H, const HeldLocks &Locks);
   /// Locks FD returns to its caller still holding, in FD's terms (ids of
   /// Locks): net acquires, try-locks, and locks held at its normal
   /// completion.
@@ -68,9 +78,27 @@ private:
   LockConfig Config;
   ASTContext *Ctx = nullptr;
   std::vector<const FunctionDecl *> Functions;
+  /// Other processes can wait for the lock H forever if this process exits
+  /// holding it: it lives in shared memory (or is a named or System V
+  /// semaphore) and is not robust or undone by the kernel.
+  bool visibleToOtherProcesses(const HeldLock &H, const HeldLocks &Locks);
+
+  /// FD never returns: noreturn, or every path of its body ends the process.
+  bool neverReturns(const FunctionDecl *FD);
+  /// Control never falls out of the end of S (return, goto, die(), ...).
+  bool leavesScope(const Stmt *S);
+  /// The acquire's result is tested and its failure path may flow on to
+  /// later code, so a path without the lock may be that failure path.
+  bool failurePathMayContinue(const AcquireResultTest &Test);
+
   bool UnitHasRecursiveMutex = false;
+  bool UnitHasRobustMutex = false;
+  bool UnitUsesSemUndo = false;
+  /// Semaphore fields and variables created with the value 1.
+  llvm::DenseSet<const ValueDecl *> BinarySemaphores;
   llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<unsigned, 2>>
       HandedOverCache;
+  llvm::DenseMap<const FunctionDecl *, bool> NeverReturnsCache;
   /// Calls of each function of the translation unit: (caller, call).
   llvm::DenseMap<const FunctionDecl *,
                  std::vector<std::pair<const FunctionDecl *, const CallExpr *>>>

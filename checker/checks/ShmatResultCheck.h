@@ -11,17 +11,17 @@
 #include <string>
 #include <vector>
 
-namespace clang {
-class CFG;
-class ParentMap;
-} // namespace clang
-
 namespace clang::tidy::shm {
 
 /// Finds attach results compared with NULL (shmat returns (void *)-1, mmap
 /// returns MAP_FAILED) and results used on a path where they were never
 /// compared with the failure value. Helpers of the translation unit that
-/// return an unchecked attach result count as attach calls themselves.
+/// return an unchecked attach result count as attach calls themselves, and
+/// globals or fields a function fills with one are followed into its callers.
+///
+/// Per function, a forward "may be unchecked" dataflow over the CFG
+/// (UncheckedAttachFlow.h); across functions, summaries learnt until nothing
+/// changes.
 class ShmatResultCheck : public ClangTidyCheck {
 public:
   ShmatResultCheck(StringRef Name, ClangTidyContext *TidyContext);
@@ -49,17 +49,19 @@ public:
     const FunctionDecl *Helper = nullptr; // set when Callee is a helper
   };
 
-  /// What the analysis of one function found (defined in the .cpp).
+  /// What the analysis of one function found (UncheckedAttachFlow.h).
   struct Findings;
 
-  // Public so that the per-function analysis in the .cpp can read them.
+  // Public so that the per-function analysis can ask them.
+  /// Call is shmat, mmap of a shared mapping, or an unchecked-result helper.
   std::optional<Origin> classifyCall(const CallExpr *Call) const;
+  /// Callee compares its parameter Index with -1 (`die_if_failed(p)`).
   bool calleeComparesParam(const FunctionDecl *Callee, unsigned Index);
   /// A function that stores an attach result in a global or a field
   /// without ever checking it.
   struct HolderStore {
-    const Expr *Source;          // the attach call
-    const FunctionDecl *Writer;  // the function storing it (canonical)
+    const Expr *Source;         // the attach call
+    const FunctionDecl *Writer; // the function storing it (canonical)
   };
   const HolderStore *uncheckedHolder(const ValueDecl *Holder) const {
     auto It = UncheckedHolders.find(Holder);

@@ -7,6 +7,7 @@
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "llvm/ADT/DenseSet.h"
@@ -51,6 +52,10 @@ struct Location {
   const Type *ObjectType = nullptr;
   const RecordDecl *WholeRecord = nullptr; ///< the access covers a whole struct
   bool Unknown = false;                    ///< raw bytes: may be anything
+  /// `f[3]`: a constant element of the array member Field.
+  std::optional<int64_t> Element;
+  /// Some subscript on the way is not a constant (`slots[head % N]`).
+  bool VariableIndex = false;
 };
 
 const Type *canonicalType(QualType T) {
@@ -62,21 +67,29 @@ const Type *canonicalType(QualType T) {
   return T.getTypePtr();
 }
 
-Location locationOfLValue(const Expr *E) {
+Location locationOfLValue(const Expr *E, const ASTContext &Ctx) {
   Location L;
   QualType Whole = E->getType();
+  std::optional<int64_t> Index;
   for (unsigned Depth = 0; E && Depth < 32; ++Depth) {
     E = E->IgnoreParenImpCasts();
     if (const auto *Member = dyn_cast<MemberExpr>(E)) {
       L.Field = dyn_cast<FieldDecl>(Member->getMemberDecl());
+      L.Element = Index;
       break;
     }
     if (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E)) {
       const Expr *Base = Subscript->getBase()->IgnoreParenImpCasts();
       if (Base->getType()->isArrayType() || isa<MemberExpr>(Base)) {
+        // Only the subscript right on the member tells the element apart.
+        Index = isa<MemberExpr>(Base) ? integerConstant(Subscript->getIdx(), Ctx) : std::nullopt;
+        if (!integerConstant(Subscript->getIdx(), Ctx))
+          L.VariableIndex = true;
         E = Base;
         continue;
       }
+      if (!integerConstant(Subscript->getIdx(), Ctx))
+        L.VariableIndex = true;
       break;
     }
     break;
@@ -87,16 +100,16 @@ Location locationOfLValue(const Expr *E) {
   return L;
 }
 
-Location locationOf(const ShmAccess &Access) {
+Location locationOf(const ShmAccess &Access, const ASTContext &Ctx) {
   if (!Access.ThroughCall)
-    return locationOfLValue(Access.Target);
+    return locationOfLValue(Access.Target, Ctx);
   const Expr *Pointer = Access.Target->IgnoreParenImpCasts();
   while (const auto *Cast = dyn_cast<ExplicitCastExpr>(Pointer))
     Pointer = Cast->getSubExpr()->IgnoreParenImpCasts();
   if (const auto *AddrOf = dyn_cast<UnaryOperator>(Pointer); AddrOf && AddrOf->getOpcode() == UO_AddrOf)
-    return locationOfLValue(AddrOf->getSubExpr());
+    return locationOfLValue(AddrOf->getSubExpr(), Ctx);
   if (Pointer->getType()->isArrayType())
-    return locationOfLValue(Pointer);
+    return locationOfLValue(Pointer, Ctx);
   Location L;
   QualType Pointee = Pointer->getType()->isPointerType() ? Pointer->getType()->getPointeeType() : QualType();
   if (Pointee.isNull() || Pointee->isVoidType() || Pointee->isCharType()) {
@@ -133,7 +146,7 @@ bool mayAlias(const Location &A, const Location &B) {
   if (A.WholeRecord && A.WholeRecord == B.WholeRecord)
     return true;
   if (A.Field && B.Field)
-    return A.Field == B.Field;
+    return A.Field == B.Field && !(A.Element && B.Element && *A.Element != *B.Element);
   // At least one goes through a plain pointer: compare the object types.
   if (!A.ObjectType || !B.ObjectType)
     return true;
@@ -172,6 +185,9 @@ struct ConcurrentAccess {
   /// A lock that excludes other processes is held (a write needs it in
   /// exclusive mode).
   bool Exclusive = false;
+  /// A write of one fixed place that the code repeats (a loop): a later
+  /// round may overwrite it while a reader still relies on the hand-off.
+  bool RepeatedScalarWrite = false;
   /// A semaphore that orders but does not exclude was waited for (an event,
   /// a count of items or slots): ordered after what its poster published.
   bool AfterWait = false;
@@ -184,21 +200,95 @@ struct ConcurrentAccess {
   bool writes() const { return Access.Kind != AccessKind::Read; }
 };
 
-/// Whether Var is changed anywhere in Body after its initialisation.
-class ModifiedVariable : public RecursiveASTVisitor<ModifiedVariable> {
+/// Cond reads shared memory (`s->readers == 1`).
+bool readsSharedMemory(const Expr *Cond, const ShmProvenance &Shm) {
+  if (!Cond)
+    return false;
+  if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Cond);
+      Cast && Cast->getCastKind() == CK_LValueToRValue && Shm.designatesShm(Cast->getSubExpr()))
+    return true;
+  if (const auto *Unary = dyn_cast<UnaryOperator>(Cond);
+      Unary && Unary->isIncrementDecrementOp() && Shm.designatesShm(Unary->getSubExpr()))
+    return true;
+  for (const Stmt *Child : Cond->children())
+    if (const auto *E = dyn_cast_or_null<Expr>(Child); E && readsSharedMemory(E, Shm))
+      return true;
+  return false;
+}
+
+/// The lvalues in shared memory an expression reads.
+void sharedReads(const Expr *E, const ShmProvenance &Shm, llvm::SmallVectorImpl<const Expr *> &Out) {
+  if (!E)
+    return;
+  if (const auto *Cast = dyn_cast<ImplicitCastExpr>(E);
+      Cast && Cast->getCastKind() == CK_LValueToRValue && Shm.designatesShm(Cast->getSubExpr()))
+    Out.push_back(Cast->getSubExpr());
+  if (const auto *Unary = dyn_cast<UnaryOperator>(E);
+      Unary && Unary->isIncrementDecrementOp() && Shm.designatesShm(Unary->getSubExpr()))
+    Out.push_back(Unary->getSubExpr());
+  for (const Stmt *Child : E->children())
+    if (const auto *Sub = dyn_cast_or_null<Expr>(Child))
+      sharedReads(Sub, Shm, Out);
+}
+
+/// The readers-writers idiom: the first reader, by a count in the segment,
+/// takes the writers' lock for all readers (`if (++s->readers == 1)
+/// sem_wait(&s->rw)`), so the readers that follow read under it. True when
+/// Acquire is the then-branch of such an `if` that ends before the access
+/// Read, and Read is not of the count itself.
+bool admittedByReaderCount(const Stmt *Acquire, const ConcurrentAccess &Read, const ParentMap &Parents,
+                           ASTContext &Ctx, const ShmProvenance &Shm) {
+  const Stmt *Child = Acquire;
+  for (unsigned Depth = 0; Child && Depth < 4; ++Depth) {
+    const Stmt *Parent = Parents.getParent(Child);
+    const auto *If = dyn_cast_or_null<IfStmt>(Parent);
+    if (!If) {
+      Child = Parent;
+      continue;
+    }
+    if (If->getThen() != Child)
+      return false;
+    const SourceManager &SM = Ctx.getSourceManager();
+    if (!SM.isBeforeInTranslationUnit(If->getEndLoc(), Read.Access.Target->getBeginLoc()))
+      return false;
+    llvm::SmallVector<const Expr *, 2> Counts;
+    sharedReads(If->getCond(), Shm, Counts);
+    if (Counts.empty())
+      return false;
+    for (const Expr *Count : Counts)
+      if (mayAlias(locationOfLValue(Count, Ctx), Read.Where))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// How a function changes a local variable: the values it sets it to
+/// (initialiser included) and whether it also steps it (++, +=) or lets its
+/// address escape.
+class VariableWrites : public RecursiveASTVisitor<VariableWrites> {
 public:
-  explicit ModifiedVariable(const VarDecl *Watched) : Var(Watched) {}
-  bool Modified = false;
+  explicit VariableWrites(const VarDecl *Watched) : Var(Watched) {
+    if (Var->getInit())
+      Values.push_back(Var->getInit());
+  }
+  llvm::SmallVector<const Expr *, 2> Values;
+  bool Stepped = false;
+  bool Escapes = false;
 
   bool VisitBinaryOperator(BinaryOperator *Op) {
-    if (Op->isAssignmentOp() && names(Op->getLHS()))
-      Modified = true;
-    return !Modified;
+    if (Op->getOpcode() == BO_Assign && names(Op->getLHS()))
+      Values.push_back(Op->getRHS());
+    else if (Op->isCompoundAssignmentOp() && names(Op->getLHS()))
+      Stepped = true;
+    return true;
   }
   bool VisitUnaryOperator(UnaryOperator *Op) {
-    if ((Op->isIncrementDecrementOp() || Op->getOpcode() == UO_AddrOf) && names(Op->getSubExpr()))
-      Modified = true;
-    return !Modified;
+    if (Op->isIncrementDecrementOp() && names(Op->getSubExpr()))
+      Stepped = true;
+    if (Op->getOpcode() == UO_AddrOf && names(Op->getSubExpr()))
+      Escapes = true;
+    return true;
   }
 
 private:
@@ -209,38 +299,64 @@ private:
   const VarDecl *Var;
 };
 
-/// The outermost subscript of an lvalue: `r->value[i]` -> `i`.
-const Expr *slotIndex(const Expr *LValue) {
+/// The subscripts on the way to an lvalue: `m->c[i][j]` -> i, j.
+void slotIndices(const Expr *LValue, llvm::SmallVectorImpl<const Expr *> &Out) {
   const Expr *E = LValue->IgnoreParenImpCasts();
-  while (const auto *Member = dyn_cast<MemberExpr>(E)) {
-    if (Member->isArrow())
-      return nullptr;
-    E = Member->getBase()->IgnoreParenImpCasts();
+  for (unsigned Depth = 0; E && Depth < 16; ++Depth) {
+    if (const auto *Member = dyn_cast<MemberExpr>(E)) {
+      if (Member->isArrow())
+        return;
+      E = Member->getBase()->IgnoreParenImpCasts();
+      continue;
+    }
+    if (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E)) {
+      Out.push_back(Subscript->getIdx());
+      E = Subscript->getBase()->IgnoreParenImpCasts();
+      continue;
+    }
+    return;
   }
-  const auto *Subscript = dyn_cast<ArraySubscriptExpr>(E);
-  return Subscript ? Subscript->getIdx() : nullptr;
 }
 
-/// `slots[id]` written by every worker with its own `id`: when the index is
-/// a variable the function never changes (a parameter, a copy made before
-/// forking), or the access cannot repeat within one call, each process keeps
-/// to its own element. Only the self-race of such an access is dismissed.
-bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks) {
-  if (A.Access.ThroughCall)
-    return false;
-  const Expr *Index = slotIndex(A.Access.Target);
-  if (!Index || Index->isValueDependent())
-    return false;
+/// An index that differs from process to process: a variable the function
+/// never changes (a parameter, a copy made before forking), or a counter
+/// started from such a value (`for (i = first; i < last; i++)`, rows of a
+/// matrix split between workers).
+bool isPerProcessIndex(const Expr *Index, const FunctionDecl *Function, bool Repeats, const ShmProvenance &Shm) {
   const auto *Ref = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(Index));
   const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
-  if (!Var || Var->hasGlobalStorage())
+  if (!Var || Var->hasGlobalStorage() || !Function->getBody())
     return false;
-  if (!Locks.mayRepeat(A.Access.At))
+  if (!Repeats)
     return true;
-  ModifiedVariable Finder(Var);
-  if (A.Function->getBody())
-    Finder.TraverseStmt(A.Function->getBody());
-  return !Finder.Modified;
+  VariableWrites Writes(Var);
+  Writes.TraverseStmt(Function->getBody());
+  if (Writes.Escapes)
+    return false;
+  if (!Writes.Stepped && Writes.Values.size() <= 1)
+    return true;
+  // A counter: partitioned if every starting value is computed (not a
+  // constant every process shares) and not read from shared memory.
+  if (Writes.Values.empty())
+    return false;
+  for (const Expr *Value : Writes.Values)
+    if (integerConstant(Value, Function->getASTContext()) || readsSharedMemory(Value, Shm))
+      return false;
+  return true;
+}
+
+/// `slots[id]` written by every worker with its own `id`: each process keeps
+/// to its own element. Only the self-race of such an access is dismissed.
+bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks, const ShmProvenance &Shm) {
+  if (A.Access.ThroughCall)
+    return false;
+  llvm::SmallVector<const Expr *, 2> Indices;
+  slotIndices(A.Access.Target, Indices);
+  bool Repeats = Locks.mayRepeat(A.Access.At);
+  for (const Expr *Index : Indices)
+    if (!Index->isValueDependent() && isPerProcessIndex(Index, A.Function, Repeats, Shm))
+      return true;
+  return false;
 }
 
 /// A happens before B or after it whatever the schedule: both under locks,
@@ -248,21 +364,59 @@ bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks) {
 bool ordered(const ConcurrentAccess &A, const ConcurrentAccess &B) {
   if (A.Exclusive && B.Exclusive)
     return true;
-  if (A.Published && B.AfterWait && sameSemaphore(A.PublishedVia, B.WaitedFor))
-    return true;
-  return A.AfterWait && B.Published && sameSemaphore(B.PublishedVia, A.WaitedFor);
+  // A hand-off covers one round: a writer that repeats without waiting for
+  // the reader (no lock of its own gates the next round) overwrites while
+  // the reader may still be reading.
+  auto HandsOff = [](const ConcurrentAccess &Writer, const ConcurrentAccess &Reader) {
+    return Writer.Published && Reader.AfterWait && sameSemaphore(Writer.PublishedVia, Reader.WaitedFor) &&
+           !(Writer.RepeatedScalarWrite && !Writer.Exclusive);
+  };
+  return HandsOff(A, B) || HandsOff(B, A);
+}
+
+/// `b->alive[i]` in the parent and in the child it forks in the same round
+/// of a loop over i: the child keeps its copy of i, the parent moves on, so
+/// two such processes never meet on the same element.
+bool disjointLoopSlots(const ConcurrentAccess &A, const ConcurrentAccess &B) {
+  if (A.Function != B.Function || A.Access.ThroughCall || B.Access.ThroughCall ||
+      (A.Processes.Labels & B.Processes.Labels) || !A.Function->getBody())
+    return false;
+  llvm::SmallVector<const Expr *, 2> IndicesA, IndicesB;
+  slotIndices(A.Access.Target, IndicesA);
+  slotIndices(B.Access.Target, IndicesB);
+  for (const Expr *IndexA : IndicesA) {
+    const auto *RefA = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(IndexA));
+    const auto *Var = RefA ? dyn_cast<VarDecl>(RefA->getDecl()) : nullptr;
+    if (!Var || Var->hasGlobalStorage())
+      continue;
+    for (const Expr *IndexB : IndicesB) {
+      const auto *RefB = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(IndexB));
+      if (!RefB || RefB->getDecl() != Var)
+        continue;
+      VariableWrites Writes(Var);
+      Writes.TraverseStmt(A.Function->getBody());
+      if (Writes.Stepped && !Writes.Escapes)
+        return true;
+    }
+  }
+  return false;
 }
 
 /// Some other access (or this one, run by two processes) may overlap A in
 /// time, touch the same memory, one of the two writes, and nothing orders
 /// them: a race.
-bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All, const HeldLocks &Locks) {
-  if (A.writes() && A.Processes.mayRunTwice() && !isPerProcessSlot(A, Locks))
+bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All, const HeldLocks &Locks,
+             const ShmProvenance &Shm) {
+  if (A.writes() && A.Processes.mayRunTwice() && !isPerProcessSlot(A, Locks, Shm))
     return true;
+  // An access published by a semaphore follows the hand-off protocol: when
+  // it meets an unordered access, that one is the one missing the wait.
+  if (A.Published)
+    return false;
   for (const ConcurrentAccess &B : All) {
     if (&B == &A || (!A.writes() && !B.writes()) || ordered(A, B))
       continue;
-    if (A.Processes.mayOverlap(B.Processes) && mayAlias(A.Where, B.Where))
+    if (A.Processes.mayOverlap(B.Processes) && mayAlias(A.Where, B.Where) && !disjointLoopSlots(A, B))
       return true;
   }
   return false;
@@ -295,6 +449,8 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
   // 1. Every access to shared memory that may run alongside other processes.
   std::vector<ConcurrentAccess> All;
   llvm::SmallVector<ShmAccess, 4> Found;
+  std::unique_ptr<ParentMap> BodyParents;
+  const FunctionDecl *BodyParentsOf = nullptr;
   for (const FunctionDecl *Function : Locks.analysedFunctions()) {
     for (const Stmt *S : Locks.statementsOf(Function)) {
       Found.clear();
@@ -305,12 +461,13 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
       for (ShmAccess &Access : Found) {
         ConcurrentAccess C;
         C.Access = std::move(Access);
-        C.Where = locationOf(C.Access);
+        C.Where = locationOf(C.Access, Ctx);
+        C.RepeatedScalarWrite = C.writes() && !C.Where.VariableIndex && Locks.mayRepeat(S);
         C.Processes = Locks.processesAt(S);
         C.Function = Function;
         bool ReadLocked = false;
         for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
-          if (L.Signal || L.Counting) {
+          if (L.Signal || L.Counting || L.Event) {
             C.AfterWait = true;
             C.WaitedFor.push_back(SemaphoreRef{Locks.lock(L.Id).Holder, Locks.lock(L.Id).HolderNum});
           }
@@ -319,6 +476,22 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
           else
             ReadLocked = true;
         }
+        // Readers admitted by a shared count (the first reader locks the
+        // writers out, the last lets them in: `if (++s->readers == 1)
+        // sem_wait(&s->rw)`) read under the lock some reader holds.
+        if (!C.Exclusive && !C.writes())
+          if (const LockSet *May = Locks.mayHoldAt(S))
+            for (const HeldLock &L : May->locks())
+              if (!L.Signal && !(Held && Held->contains(L.Id)) && L.AcquiredAt) {
+                // Parents within the function body only: cheaper than the
+                // whole translation unit's parent map.
+                if (!BodyParents || BodyParentsOf != Function) {
+                  BodyParents = std::make_unique<ParentMap>(Function->getBody());
+                  BodyParentsOf = Function;
+                }
+                if (admittedByReaderCount(L.AcquiredAt, C, *BodyParents, Ctx, Shm))
+                  C.Exclusive = true;
+              }
         // A semaphore release that follows publishes the access to whoever
         // waits for it (hand-off).
         C.Published = Locks.publishedBySemaphore(S);
@@ -342,7 +515,7 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
   for (const ConcurrentAccess &C : All) {
     if (C.Exclusive)
       continue;
-    if (SeesAllProcesses ? mayRace(C, All, Locks) : !C.AfterWait && !C.Published)
+    if (SeesAllProcesses ? mayRace(C, All, Locks, Shm) : !C.AfterWait && !C.Published)
       Candidates.push_back(&C);
   }
 

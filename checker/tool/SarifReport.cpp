@@ -123,9 +123,10 @@ public:
         {"fullName", "shm-tidy " SHMTIDY_VERSION},
         {"version", SHMTIDY_VERSION},
         {"semanticVersion", SHMTIDY_VERSION},
-        {"informationUri", SHMTIDY_INFORMATION_URI},
         {"rules", std::move(Rules)},
     };
+    if (llvm::StringRef(SHMTIDY_INFORMATION_URI).size() != 0)
+      Driver["informationUri"] = SHMTIDY_INFORMATION_URI;
     json::Object Invocation{
         {"executionSuccessful", Run.FailedFiles.empty()},
         {"exitCode", Run.ExitStatus},

@@ -12,6 +12,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <time.h>
+#include <unistd.h>
 
 struct table {
   pthread_mutex_t lock;
@@ -370,4 +371,44 @@ int begin_write(struct table *t) {
     return -1;
   }
   return 0;
+}
+
+// ---- processes ending with a lock held ---------------------------------------
+
+int run_worker(int id) {
+  struct table *t = shmat(id, NULL, 0);
+  if (t == (void *)-1)
+    return -1;
+  if (fork() == 0) {
+    pthread_mutex_lock(&t->lock);
+    t->count++;
+    _exit(0); // the parent waits for t->lock forever
+    // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: 't->lock' is still held when the process exits [shm-lock-imbalance]
+  }
+  pthread_mutex_lock(&t->lock);
+  if (t->closed) {
+    fprintf(stderr, "closed\n");
+    exit(EXIT_FAILURE); // an error exit: not reported
+  }
+  t->count--;
+  pthread_mutex_unlock(&t->lock);
+  return 0;
+}
+
+// A semaphore created with the value 1 is a mutex, even where it is only
+// waited on.
+void setup_guard(struct table *t) { sem_init(&t->guard, 1, 1); }
+
+void drain(struct table *t, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (sem_wait(&t->guard) != 0)
+      exit(EXIT_FAILURE);
+    t->count--;
+  }
+}
+// CHECK-MESSAGES: :[[@LINE-1]]:1: warning: 't->guard' is still held at the end of 'drain' [shm-lock-imbalance]
+
+void drain_items(struct table *t, int n) {
+  for (int i = 0; i < n; ++i)
+    sem_wait(&t->items); // a signal: consumed, never posted back here
 }

@@ -49,7 +49,10 @@ static int consume_one(struct ring *r) {
   int v = r->data[r->tail];
   r->tail = (r->tail + 1) % SLOTS;
   sem_post(&r->free_slots);
-  return v;
+  // The producer moves head on without waiting for this reader: a race.
+  unsigned backlog = r->head - r->tail;
+  // CHECK-MESSAGES: :[[@LINE-1]]:22: warning: read of shared memory 'r->head' without holding a lock [shm-unguarded-access]
+  return backlog > SLOTS ? -1 : v;
 }
 
 // Several producers without the mutex: they share head.
@@ -57,9 +60,8 @@ static void produce_unlocked(struct ring *r, int v) {
   sem_change(0, -1);
   r->data[r->head] = v;
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: write to shared memory 'r->data[r->head]' without holding a lock [shm-unguarded-access]
-  // CHECK-MESSAGES: :[[@LINE-2]]:11: warning: read of shared memory 'r->head' without holding a lock [shm-unguarded-access]
   r->head = (r->head + 1) % SLOTS;
-  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: read-modify-write of shared memory 'r->head' without holding a lock [shm-unguarded-access]
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: write to shared memory 'r->head' without holding a lock [shm-unguarded-access]
   sem_change(1, +1);
 }
 
