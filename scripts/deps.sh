@@ -10,6 +10,7 @@ packages=(
   libclang-19-dev libclang-cpp19-dev libclang-rt-19-dev
   libzydis-dev libfmt-dev libgtest-dev
   python3-jsonschema python3-yaml git
+  libcap2-bin
 )
 
 missing=()

@@ -16,15 +16,16 @@ AccessContextShm &slot_for(uint32_t id) { return state().history[id % kHistorySi
 // ranges stay the same), the locks held, the type and the size. 0 is "empty".
 uint64_t context_key(ThreadState *thread, const StackTrace &stack, uint32_t count,
                      AccessType type, uint64_t size) {
+  // Multiply-xor per word (the frames are the hot part: keep their chain
+  // short), and one final fold so that the low bits, which pick the cache
+  // slot, depend on all of them.
   uint64_t h = 0xcbf29ce484222325ull ^ (static_cast<uint64_t>(modules_generation()) << 32);
-  for (uint32_t i = 0; i < count; ++i) {
-    h = (h ^ stack.frames[i]) * 0x100000001b3ull;
-    h ^= h >> 29;
-  }
-  for (uint64_t part : {thread->locks_hash, static_cast<uint64_t>(type), size}) {
+  for (uint32_t i = 0; i < count; ++i) h = (h ^ stack.frames[i]) * 0x100000001b3ull;
+  for (uint64_t part : {thread->locks_hash, static_cast<uint64_t>(type), size})
     h = (h ^ part) * 0x100000001b3ull;
-    h ^= h >> 31;
-  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
   return h != 0 ? h : 1;
 }
 

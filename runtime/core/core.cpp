@@ -263,6 +263,16 @@ bool process_start() {
 
 void process_exit() {
   if (!g_runtime.enabled.load()) return;
+  // Called from a signal handler (exit() in a handler) that interrupted this
+  // thread inside one of the core's critical sections: leave as a killed
+  // process does, without taking any lock. The interrupted lock is taken
+  // over by its next locker once we are gone; the others reclaim our entry
+  // and print what we queued; the last one removes the state.
+  if (interrupted_inside_lock()) {
+    g_involved_at_exit = reported_race();
+    g_runtime.enabled.store(false);
+    return;
+  }
   flush_reports();
   if (g_runtime.options.verbosity >= 1) {
     print_counters();
@@ -378,6 +388,7 @@ void fork_parent(pid_t child) {
 }
 
 void fork_child() {
+  forget_lock_owner_id();  // this thread has a new id
   if (!g_runtime.enabled.load()) return;
   ThreadState *parent_thread = t_current;
   // Only the forking thread exists here; every other ThreadState is stale.

@@ -178,6 +178,11 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset,
             uint64_t size, AccessType type, MemoryOrder order,
             const StackTrace &stack);
 
+// [signal-safe] Whether the byte at `offset` of `segment` was last written
+// by an atomic operation. Its loads can then be acquires, which the trap
+// budget must not sample away (it keeps such pages checked).
+bool written_atomically(SegmentRef segment, uint64_t offset);
+
 // Called once by a process whose accesses come from compiler
 // instrumentation, which reports atomic loads as such: its plain loads are
 // then plain for certain, atomic_plain_loads no longer applies to them, and

@@ -38,11 +38,24 @@ void note_lock_recovered();
 // signals is what the other locks keep for that.)
 struct SignalsStayOpen {};
 
+// True when the calling thread holds, or is taking, a hot-path lock
+// (SignalsStayOpen): only possible when a signal handler interrupted it
+// inside the core and now calls back into it (exit() in a handler). Such a
+// thread must not take the core's locks again: it could wait for itself.
+// Async-signal-safe.
+bool interrupted_inside_lock();
+
+// The hot-path locks name their owner by thread id, cached per thread: the
+// child of a fork must forget its parent's (core::fork_child does).
+void forget_lock_owner_id();
+
 class RobustLock {
  public:
   explicit RobustLock(RobustMutex &mutex);
   // Spins briefly before sleeping: the hot critical sections last well under
-  // a microsecond, less than a futex sleep and wake-up.
+  // a microsecond, less than a futex sleep and wake-up. Not glibc's robust
+  // mutex but a lock of our own on the same word (robust_mutex.cpp): every
+  // user of a given mutex must take it this way.
   RobustLock(RobustMutex &mutex, SignalsStayOpen);
   ~RobustLock();
   RobustLock(const RobustLock &) = delete;
@@ -59,6 +72,7 @@ class RobustLock {
   sigset_t saved_mask_;
   bool locked_ = false;
   bool mask_changed_ = false;
+  bool hot_ = false;  // SignalsStayOpen: counted for interrupted_inside_lock()
 };
 
 }  // namespace shmcheck::core

@@ -14,6 +14,7 @@
 // protection cannot tell apart): it never races with an atomic write, in
 // either order, and a plain load of a byte last written atomically acquires
 // like an atomic acquire load.
+#include <cstddef>
 #include <cstring>
 
 #include "access_history.h"
@@ -209,6 +210,45 @@ void check_write(Checker &k, ShadowCellShm &cell, uint64_t offset, uint8_t index
   cell.flags = k.atomic ? kWriteAtomic : 0;
 }
 
+uint8_t small_index(uint64_t index) { return static_cast<uint8_t>(index < 255 ? index : 255); }
+
+// The bytes of the cell that describe the accesses (all but their indexes
+// and the padding).
+constexpr size_t kCellState = offsetof(ShadowCellShm, write_index);
+
+// True when the `n` cells record the same accesses (which bytes of those
+// accesses they were aside) and no read set: an access covering them all
+// then finds the same thing in each, so checking the first is enough.
+bool uniform(const ShadowCellShm *cells, uint64_t n) {
+  if (cells[0].flags & kReadShared) return false;
+  for (uint64_t i = 1; i < n; ++i)
+    if (memcmp(&cells[i], &cells[0], kCellState) != 0) return false;
+  return true;
+}
+
+// Checks the first of `n` uniform cells and gives the others its new state.
+// A read that had to start a read set leaves the others to the byte-wise
+// check (a read set belongs to one cell).
+void check_uniform(Checker &k, ShadowCellShm *cells, uint64_t n, uint64_t pos,
+                   uint64_t first_index, bool write) {
+  const ShadowCellShm before = cells[0];
+  if (write) check_write(k, cells[0], pos, small_index(first_index));
+  else check_read(k, cells[0], pos, small_index(first_index));
+  if (memcmp(&before, &cells[0], sizeof before) == 0) return;  // same epoch
+  for (uint64_t i = 1; i < n; ++i) {
+    ShadowCellShm &cell = cells[i];
+    if (cells[0].flags & kReadShared) {
+      check_read(k, cell, pos + i, small_index(first_index + i));
+      continue;
+    }
+    const uint8_t write_index = cell.write_index;
+    const uint8_t read_index = cell.read_index;
+    cell = cells[0];
+    cell.write_index = write ? small_index(first_index + i) : write_index;
+    cell.read_index = write ? read_index : small_index(first_index + i);
+  }
+}
+
 }  // namespace
 
 void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,
@@ -239,13 +279,16 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t s
   for (uint64_t pos = offset; pos < end;) {
     const uint64_t chunk_end = (pos | ((1u << kShadowStripeShift) - 1)) + 1;
     const uint64_t stop = chunk_end < end ? chunk_end : end;
-    RobustLock lock(shadow->stripes[(pos >> kShadowStripeShift) % kShadowStripes], SignalsStayOpen{});
+    RobustLock lock(shadow->stripes[(pos >> kShadowStripeShift) % kShadowStripes],
+                    SignalsStayOpen{});
     if (!lock.ok()) return;
+    if (stop - pos > 1 && uniform(&cells[pos], stop - pos)) {
+      check_uniform(k, &cells[pos], stop - pos, pos, pos - offset, write);
+      pos = stop;
+    }
     for (; pos < stop; ++pos) {
-      uint64_t index = pos - offset;
-      uint8_t small_index = static_cast<uint8_t>(index < 255 ? index : 255);
-      if (write) check_write(k, cells[pos], pos, small_index);
-      else check_read(k, cells[pos], pos, small_index);
+      if (write) check_write(k, cells[pos], pos, small_index(pos - offset));
+      else check_read(k, cells[pos], pos, small_index(pos - offset));
     }
   }
 
@@ -265,6 +308,19 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t s
     facts.previous_index = k.previous_index;
     queue_race(thread, facts);
   }
+}
+
+bool written_atomically(SegmentRef segment, uint64_t offset) {
+  if (segment >= kMaxSegments || !g_runtime.enabled.load(std::memory_order_relaxed))
+    return false;
+  const LocalSegment &local = g_runtime.segments[segment];
+  ShadowHeaderShm *shadow = local.shadow.load(std::memory_order_acquire);
+  if (shadow == nullptr || offset >= local.size) return false;
+  // Without the cell's lock: a stale answer only decides whether a page may
+  // be sampled.
+  const ShadowCellShm &cell = local.cells[offset];
+  return __atomic_load_n(&cell.write_clock, __ATOMIC_RELAXED) != 0 &&
+         (__atomic_load_n(&cell.flags, __ATOMIC_RELAXED) & kWriteAtomic) != 0;
 }
 
 void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,

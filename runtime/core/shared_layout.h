@@ -24,7 +24,7 @@ namespace shmcheck::core {
 
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
-inline constexpr uint32_t kLayoutVersion = 2;  // 2: segment names
+inline constexpr uint32_t kLayoutVersion = 3;  // 2: segment names, 3: sync object versions
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
@@ -196,7 +196,10 @@ struct SyncObjectShm {
   uint32_t order;  // insertion order, to evict the oldest one-shot edge
   uint64_t a;
   uint64_t b;
-  uint64_t pad2;
+  // Odd while the slot (its key or its clock) is being changed, bumped to
+  // the next even value after: acquires read the clock without the
+  // stripe's lock and keep what they read only if it did not move.
+  uint64_t version;
 };
 static_assert(sizeof(SyncObjectShm) == 32);
 

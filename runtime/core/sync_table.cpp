@@ -49,6 +49,16 @@ uint32_t home_of(const SyncObjectShm &o) {
   return place_of(key).home;
 }
 
+// Every change of a slot, under the stripe's lock, is bracketed so that
+// lock-free readers (acquire_without_lock) can tell.
+void begin_change(SyncObjectShm &o) {
+  __atomic_store_n(&o.version, (o.version | 1) + 2, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+void end_change(SyncObjectShm &o) {
+  __atomic_store_n(&o.version, o.version + 1, __ATOMIC_RELEASE);
+}
+
 // Deletion with backward shift keeps linear probing correct without
 // tombstones, so a stripe never fills up with dead entries.
 void erase(uint32_t stripe_index, uint32_t at) {
@@ -64,13 +74,51 @@ void erase(uint32_t stripe_index, uint32_t at) {
     // Move j into the hole when its home is not cyclically within (hole, j].
     bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!home_in_range) {
-      stripe.objects[hole] = o;
+      SyncObjectShm &to = stripe.objects[hole];
+      begin_change(to);
+      const uint64_t version = to.version;
+      to = o;
+      to.version = version;
       memcpy(&clocks[hole], &clocks[j], sizeof(VectorClockShm));
+      end_change(to);
       hole = j;
     }
   }
-  stripe.objects[hole].used = 0;
+  SyncObjectShm &last = stripe.objects[hole];
+  begin_change(last);
+  last.used = 0;
+  end_change(last);
   if (stripe.count > 0) --stripe.count;
+}
+
+// An acquire without the stripe's lock, for the common case: the object
+// exists and no release is changing it right now. Reads the clock into a
+// local copy and keeps it only when the slot's version shows it did not
+// change meanwhile. False when the caller must take the lock (the object
+// is being changed, or was not found: a concurrent erase may be moving it).
+bool acquire_without_lock(VectorClockShm &into, const Place &p, const SyncKey &key) {
+  const SyncStripeShm &stripe = state().sync_stripes[p.stripe];
+  const uint32_t width = clock_width();
+  for (uint32_t i = 0; i < kSyncPerStripe; ++i) {
+    const uint32_t at = (p.home + i) % kSyncPerStripe;
+    const SyncObjectShm &o = stripe.objects[at];
+    const uint64_t before = __atomic_load_n(&o.version, __ATOMIC_ACQUIRE);
+    if (before & 1) return false;
+    if (!__atomic_load_n(&o.used, __ATOMIC_RELAXED)) return false;
+    if (__atomic_load_n(&o.kind, __ATOMIC_RELAXED) != static_cast<uint8_t>(key.kind) ||
+        __atomic_load_n(&o.a, __ATOMIC_RELAXED) != key.a ||
+        __atomic_load_n(&o.b, __ATOMIC_RELAXED) != key.b)
+      continue;
+    Clock copy[kMaxSlots];
+    const VectorClockShm &clock = state().sync_clocks[p.stripe][at];
+    for (uint32_t s = 0; s < width; ++s) copy[s] = __atomic_load_n(&clock.c[s], __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&o.version, __ATOMIC_RELAXED) != before) return false;
+    for (uint32_t s = 0; s < width; ++s)
+      if (copy[s] > into.c[s]) into.c[s] = copy[s];
+    return true;
+  }
+  return false;
 }
 
 // Makes room in a full stripe by dropping its oldest one-shot edge.
@@ -94,6 +142,7 @@ bool evict_one(uint32_t stripe_index) {
 
 void sync_acquire_into(VectorClockShm &into, const SyncKey &key, bool consume) {
   Place p = place_of(key);
+  if (!consume && acquire_without_lock(into, p, key)) return;
   SyncStripeShm &stripe = state().sync_stripes[p.stripe];
   RobustLock lock(stripe.lock, SignalsStayOpen{});
   if (!lock.ok()) return;
@@ -120,6 +169,7 @@ bool sync_release_from(const SyncKey &key, const VectorClockShm &from) {
     }
     if (at == kSyncPerStripe) return false;
     SyncObjectShm &o = stripe.objects[at];
+    begin_change(o);
     o.kind = static_cast<uint8_t>(key.kind);
     o.a = key.a;
     o.b = key.b;
@@ -127,15 +177,21 @@ bool sync_release_from(const SyncKey &key, const VectorClockShm &from) {
     o.used = 1;
     ++stripe.count;
     vc_clear(state().sync_clocks[p.stripe][at]);
+    vc_join(state().sync_clocks[p.stripe][at], from, clock_width());
+    end_change(o);
+    return true;
   }
+  SyncObjectShm &o = stripe.objects[at];
+  begin_change(o);
   vc_join(state().sync_clocks[p.stripe][at], from, clock_width());
+  end_change(o);
   return true;
 }
 
 void sync_forget(const SyncKey &key) {
   Place p = place_of(key);
   SyncStripeShm &stripe = state().sync_stripes[p.stripe];
-  RobustLock lock(stripe.lock);
+  RobustLock lock(stripe.lock, SignalsStayOpen{});
   if (!lock.ok()) return;
   uint32_t at = find(stripe, p.home, key);
   if (at != kSyncPerStripe) erase(p.stripe, at);
@@ -148,7 +204,7 @@ void forget_matching(Predicate doomed) {
   for (uint32_t s = 0; s < kSyncStripes; ++s) {
     SyncStripeShm &stripe = state().sync_stripes[s];
     if (stripe.count == 0) continue;
-    RobustLock lock(stripe.lock);
+    RobustLock lock(stripe.lock, SignalsStayOpen{});
     if (!lock.ok()) continue;
     // Erasing shifts later entries back into `i`: look at `i` again then.
     for (uint32_t i = 0; i < kSyncPerStripe;) {

@@ -31,9 +31,8 @@ void end_mutex_internals() {
     --t_shadow_stack.ignored;
 }
 
-// Tags of the external race detection API: a name per tag, for the
-// program's own bookkeeping. Reports name the accessing code, not the tag.
-constexpr uintptr_t kMaxTags = 64;
+// Tags of the external race detection API: distinct non-null values the
+// program hands back to us. Reports name the accessing code, not the tag.
 std::atomic<uintptr_t> g_tags{0};
 
 }  // namespace
@@ -107,8 +106,7 @@ SHMCHECK_INTERCEPTOR void __tsan_mutex_post_divert(void *, unsigned) {
 }
 
 SHMCHECK_INTERCEPTOR void *__tsan_external_register_tag(const char *) {
-  const uintptr_t tag = g_tags.fetch_add(1, std::memory_order_relaxed) + 1;
-  return reinterpret_cast<void *>(tag <= kMaxTags ? tag : kMaxTags);
+  return reinterpret_cast<void *>(g_tags.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 SHMCHECK_INTERCEPTOR void __tsan_external_register_header(void *,

@@ -14,7 +14,8 @@ namespace {
 struct LastAttachment {
   uint64_t generation;
   uintptr_t base;
-  uint64_t size;
+  uint64_t size;  // bytes from base that belong to the segment or object
+  uint64_t object_offset;
   core::SegmentRef segment;
 };
 __thread LastAttachment t_last __attribute__((tls_model("initial-exec")));
@@ -25,16 +26,16 @@ bool find_shared(uintptr_t address, SharedPlace *place) {
   const uint64_t generation = trap::attachments_generation();
   LastAttachment &last = t_last;
   if (last.generation != generation || address - last.base >= last.size) {
-    trap::Attachment a;
-    if (!trap::find_attachment(address, &a) || a.segment == core::kNoSegment)
+    const trap::Attachment *a = trap::watched_attachment(address);
+    if (a == nullptr || a->segment == core::kNoSegment)
       return false;
-    last = {generation, a.base, a.size, a.segment};
-    if (address - a.base >= a.size)
+    last = {generation, a->base, a->size, a->object_offset, a->segment};
+    if (address - a->base >= a->size)
       return false;  // the tail of the last page
   }
   place->segment = last.segment;
-  place->offset = address - last.base;
-  place->remaining = last.size - place->offset;
+  place->offset = last.object_offset + (address - last.base);
+  place->remaining = last.size - (address - last.base);
   return true;
 }
 

@@ -33,7 +33,7 @@ inline bool maybe_shared_range(const volatile void *address, uint64_t size) {
 struct SharedPlace {
   core::SegmentRef segment;
   uint64_t offset;     // from the start of the segment
-  uint64_t remaining;  // bytes of the segment from `offset` on
+  uint64_t remaining;  // bytes of the segment in this attachment from there
 };
 
 // The segment holding `address`, if it is in a watched attachment (and

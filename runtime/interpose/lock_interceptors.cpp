@@ -9,7 +9,9 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "trap/trap_budget.h"
 
+using namespace shmcheck;
 using namespace shmcheck::interpose;
 
 namespace {
@@ -22,7 +24,11 @@ template <typename T, typename Call>
 int lock_with(T *object, bool shared, Call &&call) {
   if (!should_check())
     return call(object);
-  const int rc = call(usable(object));
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = call(usable(object));
+  }
   if (locked(rc))
     lock_taken(sync_key_for(object), shared);
   return rc;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdarg>
 
+#include "instrument/instrumented_mode.h"
 #include "interpose/interceptor.h"
 #include "interpose/mapped_objects.h"
 #include "interpose/mapping_watch.h"
@@ -68,8 +69,11 @@ void *map(void *address, size_t length, int prot, int flags, int fd,
     // change together.
     trap::EditOutcome outcome{};
     {
+      const uintptr_t start = address_of(address);
       trap::SignalsBlocked blocked;
       trap::trap_lock();
+      trap::split_at(start, &outcome);
+      trap::split_at(start + trap::page_up(length), &outcome);
       result = real_mmap(address, length, prot, flags, fd, offset);
       if (result != MAP_FAILED)
         trap::forget_range(address_of(result),
@@ -112,6 +116,14 @@ void *map(void *address, size_t length, int prot, int flags, int fd,
 
 // --- mremap ------------------------------------------------------------------
 
+// The copy of a System V attachment is not watched (its segment has one
+// size, which a copy need not match): it only gets the protection the
+// application expects instead of the view's PROT_NONE.
+void leave_unwatched(uintptr_t start, uintptr_t length, int prot) {
+  trap::raw_syscall(SYS_mprotect, static_cast<long>(start),
+                    static_cast<long>(length), prot);
+}
+
 // A copy of a watched range (old size 0, or MREMAP_DONTUNMAP): the new
 // range maps the same parts of the same objects, and is watched as well.
 void watch_copy(uintptr_t old_start, uintptr_t old_length, uintptr_t new_start,
@@ -123,6 +135,10 @@ void watch_copy(uintptr_t old_start, uintptr_t old_length, uintptr_t new_start,
     trap::Attachment at;
     if (!trap::find_attachment(old_start, &at))
       return;
+    if (at.is_sysv()) {
+      leave_unwatched(new_start, new_length, at.prot);
+      return;
+    }
     NewMapping mapping{};
     mapping.view = new_start;
     mapping.length = new_length;
@@ -137,7 +153,7 @@ void watch_copy(uintptr_t old_start, uintptr_t old_length, uintptr_t new_start,
   size_t count = 0;
   trap::for_each_attachment([&](const trap::Attachment &a) {
     if (count < trap::kMaxAttachments && a.base < old_start + old_length &&
-        old_start < a.base + a.mapped && !a.is_sysv())
+        old_start < a.base + a.mapped)
       bases[count++] = a.base;
   });
   for (size_t i = 0; i < count; ++i) {
@@ -148,6 +164,10 @@ void watch_copy(uintptr_t old_start, uintptr_t old_length, uintptr_t new_start,
     uintptr_t to = piece.base + piece.mapped;
     if (to > old_start + old_length)
       to = old_start + old_length;
+    if (piece.is_sysv()) {
+      leave_unwatched(new_start + (from - old_start), to - from, piece.prot);
+      continue;
+    }
     NewMapping mapping{};
     mapping.view = new_start + (from - old_start);
     mapping.length = to - from;
@@ -188,8 +208,9 @@ Growth watch_extension(uintptr_t start, uintptr_t length) {
   piece.mapped = length;
   piece.object_offset = last.object_offset + last.mapped;
   piece.whole_toggle = length <= kWholeToggleLimit;
-  piece.alias = make_alias(start, length, last.prot);
-  if (piece.alias == 0 || !trap::add_attachment(piece)) {
+  // Unarmed views (instrumented code) have no alias.
+  piece.alias = last.alias != 0 ? make_alias(start, length, last.prot) : 0;
+  if ((last.alias != 0 && piece.alias == 0) || !trap::add_attachment(piece)) {
     // Unchecked, but usable as the application asked.
     if (piece.alias != 0)
       trap::raw_syscall(SYS_munmap, static_cast<long>(piece.alias),
@@ -236,6 +257,10 @@ void *move_watched(void *old_address, size_t old_size, size_t new_size,
   {
     trap::SignalsBlocked blocked;
     trap::trap_lock();
+    trap::split_at(old_start, &outcome);
+    trap::split_at(old_start + old_length, &outcome);
+    if (new_length < old_length)
+      trap::split_at(old_start + new_length, &outcome);
     result = real_mremap(old_address, old_size, new_size, flags, new_address);
     if (result != MAP_FAILED) {
       const uintptr_t new_start = address_of(result);
@@ -271,19 +296,15 @@ void *move_watched(void *old_address, size_t old_size, size_t new_size,
 
 // --- mprotect ----------------------------------------------------------------
 
-// Trap lock held. Gives [start, end) the protection `prot`: the kernel's
-// verdict comes from the aliases (they map the same pages with the same
-// rights as the view), the unwatched parts of the range get the real call,
-// and the pieces keep `prot` while their view stays PROT_NONE. Returns 0
-// or an errno value.
-int protect(uintptr_t start, uintptr_t end, int prot, decltype(&::mprotect) real_mprotect,
-            trap::EditOutcome *outcome) {
-  struct Part {
-    uintptr_t alias;
-    uintptr_t length;
-    int old_prot;
-  };
-  Part parts[trap::kMaxAttachments];
+// The part of one watched piece that an mprotect call covers, seen through
+// the piece's alias (0: the piece has none).
+struct ProtectedPart {
+  uintptr_t alias;
+  uintptr_t length;
+  int old_prot;
+};
+
+size_t parts_in(uintptr_t start, uintptr_t end, ProtectedPart *parts) {
   size_t count = 0;
   trap::for_each_attachment([&](const trap::Attachment &a) {
     if (count == trap::kMaxAttachments || !a.watched ||
@@ -291,18 +312,32 @@ int protect(uintptr_t start, uintptr_t end, int prot, decltype(&::mprotect) real
       return;
     const uintptr_t from = a.base > start ? a.base : start;
     const uintptr_t to = a.base + a.mapped < end ? a.base + a.mapped : end;
-    parts[count++] = {a.alias + (from - a.base), to - from, a.prot};
+    parts[count++] = {a.alias != 0 ? a.alias + (from - a.base) : 0, to - from, a.prot};
   });
-  const auto roll_back = [&](size_t done) {
-    for (size_t i = 0; i < done; ++i)
+  return count;
+}
+
+void protect_aliases(const ProtectedPart *parts, size_t count, bool restore, int prot) {
+  for (size_t i = 0; i < count; ++i)
+    if (parts[i].alias != 0)
       trap::raw_syscall(SYS_mprotect, static_cast<long>(parts[i].alias),
-                        static_cast<long>(parts[i].length), parts[i].old_prot);
-  };
+                        static_cast<long>(parts[i].length),
+                        restore ? parts[i].old_prot : prot & ~PROT_EXEC);
+}
+
+// Armed views stay PROT_NONE. The kernel's verdict comes from the aliases
+// (they map the same pages with the same rights as the view: EACCES for
+// writing through a read-only descriptor...); the unwatched parts of the
+// range get the real call. Returns 0 or an errno value.
+int protect_armed(uintptr_t start, uintptr_t end, int prot,
+                  decltype(&::mprotect) real_mprotect) {
+  ProtectedPart parts[trap::kMaxAttachments];
+  const size_t count = parts_in(start, end, parts);
   for (size_t i = 0; i < count; ++i) {
     const long rc = trap::raw_syscall(SYS_mprotect, static_cast<long>(parts[i].alias),
                                       static_cast<long>(parts[i].length), prot);
     if (rc != 0) {
-      roll_back(i);
+      protect_aliases(parts, i, true, prot);
       return static_cast<int>(-rc);
     }
   }
@@ -319,11 +354,38 @@ int protect(uintptr_t start, uintptr_t end, int prot, decltype(&::mprotect) real
     });
     if (real_mprotect(reinterpret_cast<void *>(at), gap_end - at, prot) != 0) {
       const int error = errno;
-      roll_back(count);
+      protect_aliases(parts, count, true, prot);
       return error;
     }
     at = gap_end;
   }
+  return 0;
+}
+
+// Unarmed views (instrumented code is checked without traps) have the
+// application's protection: the real call decides and does it all;
+// aliases made before the instrumented code started follow.
+int protect_unarmed(uintptr_t start, uintptr_t end, int prot,
+                    decltype(&::mprotect) real_mprotect) {
+  ProtectedPart parts[trap::kMaxAttachments];
+  const size_t count = parts_in(start, end, parts);
+  if (real_mprotect(reinterpret_cast<void *>(start), end - start, prot) != 0)
+    return errno;
+  protect_aliases(parts, count, false, prot);
+  return 0;
+}
+
+// Trap lock held. Gives [start, end) the protection `prot`; the pieces
+// keep it as the application's. Returns 0 or an errno value.
+int protect(uintptr_t start, uintptr_t end, int prot, decltype(&::mprotect) real_mprotect,
+            trap::EditOutcome *outcome) {
+  trap::split_at(start, outcome);
+  trap::split_at(end, outcome);
+  const int error = instrument::instrumented()
+                        ? protect_unarmed(start, end, prot, real_mprotect)
+                        : protect_armed(start, end, prot, real_mprotect);
+  if (error != 0)
+    return error;
   if (prot & PROT_EXEC) {
     // Code may run from these pages now: they are no longer watched.
     trap::forget_range(start, end, outcome);
@@ -360,6 +422,8 @@ SHMCHECK_INTERCEPTOR int munmap(void *address, size_t length) noexcept {
   {
     trap::SignalsBlocked blocked;
     trap::trap_lock();
+    trap::split_at(start, &outcome);
+    trap::split_at(start + trap::page_up(length), &outcome);
     rc = real_munmap(address, length);
     if (rc == 0)
       trap::forget_range(start, start + trap::page_up(length), &outcome);

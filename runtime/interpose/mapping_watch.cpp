@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 
 #include "core/options.h"
+#include "instrument/instrumented_mode.h"
 #include "interpose/runtime_state.h"
 #include "trap/attachment_table.h"
 #include "trap/raw_syscall.h"
@@ -59,11 +60,25 @@ void watch_mapping(const NewMapping &m) {
   piece.identity = m.identity;
   piece.prot = m.prot;
   piece.whole_toggle = m.length <= kWholeToggleLimit;
-  long error = 0;
-  piece.alias = make_alias(m.view, m.length, m.prot, &error);
-  if (piece.alias == 0) {
-    warn("cannot map a second view of the object", m, error);
-    return;
+  // Unchecked, but as the application made it: a copy made by mremap of a
+  // watched view starts out PROT_NONE like that view.
+  const auto give_up = [&](const char *why, long error) {
+    warn(why, m, error);
+    if (piece.alias != 0)
+      trap::raw_syscall(SYS_munmap, static_cast<long>(piece.alias),
+                        static_cast<long>(piece.mapped));
+    trap::raw_syscall(SYS_mprotect, static_cast<long>(m.view),
+                      static_cast<long>(m.length), m.prot);
+  };
+  // Instrumented code is checked without traps: its view stays accessible
+  // and needs no alias (see instrument/instrumented_mode.h).
+  if (!instrument::instrumented()) {
+    long error = 0;
+    piece.alias = make_alias(m.view, m.length, m.prot, &error);
+    if (piece.alias == 0) {
+      give_up("cannot map a second view of the object", error);
+      return;
+    }
   }
   // The shadow covers everything this mapping can reach, and at least the
   // object as it is now (so that mappings of other parts rarely grow it).
@@ -85,9 +100,9 @@ void watch_mapping(const NewMapping &m) {
     }
   }
   if (piece.segment == core::kNoSegment) {
-    trap::raw_syscall(SYS_munmap, static_cast<long>(piece.alias),
-                      static_cast<long>(piece.mapped));
-    return;  // the core said why
+    give_up("no shadow for the object (segment table full, or it grew past "
+            "what this process reserved)", 0);
+    return;
   }
   piece.watched = true;
   if (core::options().verbosity >= 2)
@@ -100,15 +115,15 @@ void watch_mapping(const NewMapping &m) {
     trap::SignalsBlocked blocked;
     trap::trap_lock();
     added = trap::add_attachment(piece);
-    if (added)
+    // Checked under the trap lock: enter_instrumented_mode() disarms what
+    // was added before it, under the same lock.
+    if (added && !instrument::instrumented())
       trap::raw_syscall(SYS_mprotect, static_cast<long>(piece.base),
                         static_cast<long>(piece.mapped), PROT_NONE);
     trap::trap_unlock();
   }
   if (!added) {
-    warn("too many watched mappings", m, 0);
-    trap::raw_syscall(SYS_munmap, static_cast<long>(piece.alias),
-                      static_cast<long>(piece.mapped));
+    give_up("too many watched mappings", 0);
     RuntimeScope scope;
     core::segment_detached(piece.segment);
   }

@@ -16,6 +16,7 @@
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
 #include "trap/safe_log.h"
+#include "trap/trap_budget.h"
 #include "trap/trap_lock.h"
 
 namespace shmcheck::interpose {
@@ -69,6 +70,8 @@ void finish_process() {
         .text(instrument::instrumented() ? " (instrumented)" : " (page traps)")
         .text(": accesses trapped ")
         .dec(static_cast<int64_t>(trap::trapped_accesses())).emit();
+  if (core::options().verbosity >= 1)
+    trap::print_budget_summary(g_pid.load());
   note_race();
   core::process_exit();
   note_race();
@@ -89,7 +92,8 @@ __attribute__((constructor)) void start_checking() {
   g_exitcode = core::options().exitcode;
   prepare_thread_registry();
   trap::register_fork_handlers();
-  if (!trap::install_trap_handlers(core::options().verbosity)) {
+  if (!trap::install_trap_handlers(core::options().verbosity,
+                                   core::options().trap_budget)) {
     trap::SafeLine().text("cannot install the fault handlers; running unchecked").emit();
     core::process_exit();
     return;

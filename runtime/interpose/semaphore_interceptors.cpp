@@ -12,6 +12,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "trap/trap_budget.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -93,7 +94,11 @@ template <typename Call>
 int wait_with(sem_t *sem, Call &&call) {
   if (!should_check())
     return call(sem);
-  const int rc = call(usable(sem));
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = call(usable(sem));
+  }
   if (rc == 0)
     acquire_event(semaphore_key(sem));
   return rc;

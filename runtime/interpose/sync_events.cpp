@@ -1,23 +1,28 @@
 #include "interpose/sync_events.h"
 
 #include "interpose/runtime_state.h"
+#include "trap/trap_budget.h"
 
 namespace shmcheck::interpose {
 
 namespace {
 
+// Synchronization calls are where a program that keeps to unprotected
+// pages still passes regularly: the trap budget protects due pages again.
 core::ThreadState *registered_thread() {
-  return should_check() ? core::current_thread() : nullptr;
+  if (!should_check())
+    return nullptr;
+  trap::budget_tick();
+  return core::current_thread();
 }
 
 }  // namespace
 
 core::SyncKey sync_key_for(const volatile void *object) {
   const auto address = reinterpret_cast<uintptr_t>(object);
-  trap::Attachment a;
-  if (trap::any_watched() && trap::find_attachment(address, &a) &&
-      a.segment != core::kNoSegment)
-    return {core::SyncKind::InSegment, a.segment, a.offset_of(address)};
+  const trap::Attachment *a = trap::watched_attachment(address);
+  if (a != nullptr && a->segment != core::kNoSegment)
+    return {core::SyncKind::InSegment, a->segment, a->offset_of(address)};
   return {core::SyncKind::ProcessLocal, core::process_incarnation(), address};
 }
 

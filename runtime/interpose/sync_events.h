@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/core_api.h"
+#include "instrument/instrumented_mode.h"
 #include "trap/attachment_table.h"
 
 namespace shmcheck::interpose {
@@ -17,8 +18,11 @@ core::SyncKey sync_key_for(const volatile void *object);
 // used through the alias view, whose pages are never protected. Its futex
 // word is the same (futexes on shared mappings are keyed by object and
 // offset), so waiters and wakers through either view meet.
+// Instrumented code keeps its views accessible: the object itself is usable.
 template <typename T>
 T *usable(T *object) {
+  if (instrument::instrumented())
+    return object;
   return static_cast<T *>(trap::alias_of(object));
 }
 

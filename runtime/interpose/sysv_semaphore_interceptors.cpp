@@ -17,6 +17,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "trap/trap_budget.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -40,7 +41,11 @@ int semop_with(int semid, struct sembuf *sops, size_t nsops, Call &&call) {
   for (size_t i = 0; i < nsops; ++i)
     if (ops[i].sem_op != 0)
       release_event(semaphore_key(semid, ops[i].sem_num));
-  const int rc = call(ops);
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = call(ops);
+  }
   if (rc == 0) {
     const int saved_errno = errno;
     for (size_t i = 0; i < nsops; ++i)

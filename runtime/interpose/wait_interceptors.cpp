@@ -6,7 +6,9 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "trap/trap_budget.h"
 
+using namespace shmcheck;
 using namespace shmcheck::interpose;
 
 namespace {
@@ -19,7 +21,11 @@ int cond_wait_with(pthread_cond_t *cond, pthread_mutex_t *mutex, Call &&call) {
     return call(cond, mutex);
   const auto mutex_key = sync_key_for(mutex);
   lock_released(mutex_key);
-  const int rc = call(usable(cond), usable(mutex));
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = call(usable(cond), usable(mutex));
+  }
   // The mutex is held again whatever rc is (timeouts included).
   lock_taken(mutex_key, false);
   acquire_event(sync_key_for(cond));
@@ -77,7 +83,11 @@ SHMCHECK_INTERCEPTOR int pthread_barrier_wait(pthread_barrier_t *barrier) noexce
     return real::pthread_barrier_wait()(barrier);
   const auto key = sync_key_for(barrier);
   release_event(key);
-  const int rc = real::pthread_barrier_wait()(usable(barrier));
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = real::pthread_barrier_wait()(usable(barrier));
+  }
   acquire_event(key);
   return rc;
 }

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "private_directory.h"
 #include "process_tree.h"
+#include "program_inspection.h"
 #include "run_records.h"
 #include "run_summary.h"
 #include "sarif_output.h"
@@ -179,6 +180,13 @@ int run(int argc, char **argv) {
   std::vector<std::string> environment =
       environment_with(environ, {"LD_PRELOAD=" + merged_preload(runtime, getenv("LD_PRELOAD")),
                                  "SHMCHECK_OPTIONS=" + options});
+
+  // Programs the runtime cannot be loaded into would only show as a run
+  // where nothing was checked: say why before running them.
+  const std::string program_path = resolve_program(cl.program[0]);
+  if (!program_path.empty())
+    for (const std::string &warning : preload_warnings(cl.program[0], program_path))
+      say("warning: " + warning);
 
   ProgramOutcome outcome = run_process_tree(cl.program, environment);
   if (outcome.exec_errno != 0) {

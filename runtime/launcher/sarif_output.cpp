@@ -15,7 +15,6 @@ using report::PrintedFrame;
 using report::PrintedRace;
 
 constexpr const char *kRuleId = "data-race";
-constexpr const char *kInformationUri = "https://github.com/shmcheck/shmcheck";
 
 void text_member(JsonWriter &out, const char *name, const std::string &text) {
   out.key(name).begin_object().member("text", text).end_object();
@@ -229,7 +228,6 @@ std::string sarif_document(const RunRecords &run, const RunFacts &facts,
   out.member("fullName", "shmcheck " + facts.version);
   out.member("version", facts.version);
   out.member("semanticVersion", facts.version);
-  out.member("informationUri", kInformationUri);
   out.key("rules").begin_array();
   write_rule(out);
   out.end_array();

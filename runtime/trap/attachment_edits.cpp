@@ -4,6 +4,7 @@
 
 #include "interpose/runtime_state.h"
 #include "trap/raw_syscall.h"
+#include "trap/safe_log.h"
 
 namespace shmcheck::trap {
 
@@ -43,9 +44,26 @@ void release_alias(const Attachment &piece) {
   }
 }
 
+// The table has no room to split `piece`: it is no longer watched. Its view
+// gets the application's protection back (the kernel still has it mapped
+// as the application made it), so the program goes on, unchecked there.
+void unwatch(const Attachment &piece, EditOutcome *out) {
+  remove_attachment_at(piece.base);
+  release_alias(piece);
+  raw_syscall(SYS_mprotect, static_cast<long>(piece.base),
+              static_cast<long>(piece.mapped), piece.prot);
+  note_detached(piece.segment, out);
+  out->incomplete = true;
+  SafeLine().text("too many watched pieces of mappings; ").hex(piece.base)
+      .text(" is no longer checked").emit();
+}
+
 }  // namespace
 
 void split_at(uintptr_t address, EditOutcome *out) {
+  // The kernel refuses unaligned ranges; pieces end on page boundaries.
+  if ((address & (kPageSize - 1)) != 0)
+    return;
   Attachment whole;
   if (!find_attachment(address, &whole) || whole.base == address)
     return;
@@ -59,7 +77,7 @@ void split_at(uintptr_t address, EditOutcome *out) {
   halves[1].object_offset = whole.object_offset + cut;
   halves[1].alias = whole.alias != 0 ? whole.alias + cut : 0;
   if (!replace_attachment(whole.base, halves, 2)) {
-    out->incomplete = true;
+    unwatch(whole, out);
     return;
   }
   note_again(whole.segment, out);

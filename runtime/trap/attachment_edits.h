@@ -24,12 +24,16 @@ struct EditOutcome {
   // A piece that went: one fewer.
   core::SegmentRef detached[kMaxAttachments];
   size_t detached_count;
-  // The table was full: a piece could not be split, the edit is partial.
+  // The table was full: a piece that had to be split is no longer watched
+  // (its view has the application's protection back).
   bool incomplete;
 };
 
 // Splits the piece that contains `address` (page-aligned, not its first
-// byte) into the part below and the part from `address` on.
+// byte) into the part below and the part from `address` on. Callers split
+// at the ends of a range before they change the kernel's mappings, so that
+// a piece the table has no room to split is unwatched while its view is
+// still whole.
 void split_at(uintptr_t address, EditOutcome *out);
 
 // Removes every piece inside [start, end) (splitting those that straddle

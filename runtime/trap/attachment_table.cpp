@@ -55,16 +55,24 @@ size_t attachment_slots_in_use() {
 
 bool any_watched() { return g_watched.load(std::memory_order_relaxed) > 0; }
 
-bool find_attachment(uintptr_t address, Attachment *out) {
+const Attachment *watched_attachment(uintptr_t address) {
+  if (!maybe_watched(address))
+    return nullptr;
   const size_t n = attachment_slots_in_use();
   for (size_t i = 0; i < n; ++i) {
     const Attachment *a = live_slot(i);
-    if (a && a->watched && a->contains(address)) {
-      *out = *a;
-      return true;
-    }
+    if (a && a->watched && a->contains(address))
+      return a;
   }
-  return false;
+  return nullptr;
+}
+
+bool find_attachment(uintptr_t address, Attachment *out) {
+  const Attachment *a = watched_attachment(address);
+  if (a == nullptr)
+    return false;
+  *out = *a;
+  return true;
 }
 
 bool find_attachment_at(uintptr_t base, Attachment *out) {
@@ -83,10 +91,10 @@ void *alias_of(const volatile void *address) {
   const auto a = reinterpret_cast<uintptr_t>(address);
   if (!any_watched())
     return reinterpret_cast<void *>(a);
-  Attachment found;
-  if (!find_attachment(a, &found) || found.alias == 0)
+  const Attachment *found = watched_attachment(a);
+  if (found == nullptr || found->alias == 0)
     return reinterpret_cast<void *>(a);
-  return reinterpret_cast<void *>(found.alias + (a - found.base));
+  return reinterpret_cast<void *>(found->alias + (a - found->base));
 }
 
 bool add_attachment(const Attachment &attachment) {
@@ -143,6 +151,7 @@ bool replace_attachment(uintptr_t base, const Attachment *pieces, size_t count) 
   if (slot.attachment.watched)
     g_watched.fetch_sub(1, std::memory_order_relaxed);
   slot.live.store(false, std::memory_order_release);
+  update_bounds();
   return true;
 }
 

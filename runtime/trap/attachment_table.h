@@ -71,6 +71,10 @@ struct Attachment {
 
 // Copies the watched attachment containing `address` into `out`.
 bool find_attachment(uintptr_t address, Attachment *out);
+// The same without the copy, for the interceptors' hot paths that need one
+// or two fields: the entry in the table (as stale as a copy would be when
+// the attachment goes away meanwhile), or nullptr.
+const Attachment *watched_attachment(uintptr_t address);
 // Copies the attachment (watched or not) starting exactly at `base`.
 bool find_attachment_at(uintptr_t base, Attachment *out);
 // True while any attachment is watched: the interceptors' fast path.

@@ -20,6 +20,7 @@
 #include "trap/safe_log.h"
 #include "trap/stack_capture.h"
 #include "trap/string_emulation.h"
+#include "trap/trap_budget.h"
 #include "trap/trap_lock.h"
 
 namespace shmcheck::trap {
@@ -109,7 +110,23 @@ bool decode_fault(const mcontext_t &context, uintptr_t fault_address,
 }
 
 // With the trap lock held. See fault_handler.h for the four ways.
-Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address) {
+// Whether a recorded access synchronizes: a locked instruction, or a load of
+// a location last written atomically (an acquire, with atomic_plain_loads).
+// The trap budget never samples such a page away.
+bool synchronizes(const DecodedAccesses &decoded,
+                  const RecordedAccesses &recorded) {
+  if (decoded.locked)
+    return true;
+  for (size_t i = 0; i < recorded.count; ++i)
+    if (recorded.items[i].type == core::AccessType::Read &&
+        core::written_atomically(recorded.items[i].segment,
+                                 recorded.items[i].offset))
+      return true;
+  return false;
+}
+
+Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
+                             bool *synchronizing) {
   Attachment attachment;
   if (!find_attachment(fault_address, &attachment))
     return Outcome::NotOurs;
@@ -133,6 +150,8 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address) {
                  decoded.locked ? core::kSeqCst : 0, frames, frame_count,
                  &recorded);
   }
+  if (budget_active())
+    *synchronizing = synchronizes(decoded, recorded);
 
   // 2. rep movs / rep stos, as one copy or fill on the alias.
   if (decoded.repeated && (decoded.string_op == StringOp::Movs ||
@@ -185,8 +204,16 @@ void on_segv(int sig, siginfo_t *info, void *raw_context) {
         return;
       }
     } else {
+      const uint64_t entered = budget_active() ? monotonic_ns() : 0;
       trap_lock();
-      const Outcome outcome = begin_trapped_access(uc, fault_address);
+      if (entered != 0)
+        budget_reprotect_due(entered);
+      bool synchronizing = false;
+      const Outcome outcome =
+          begin_trapped_access(uc, fault_address, &synchronizing);
+      if (entered != 0 && outcome != Outcome::NotOurs)
+        budget_note_trap(fault_address, entered, outcome != Outcome::Opened,
+                         synchronizing);
       if (outcome != Outcome::Opened)
         trap_unlock();  // an opened step keeps it until its trap
       if (outcome != Outcome::NotOurs) {
@@ -202,8 +229,13 @@ void on_segv(int sig, siginfo_t *info, void *raw_context) {
 
 void on_trap(int sig, siginfo_t *info, void *raw_context) {
   const int saved_errno = errno;
+  if (budget_calibrating())
+    return;
+  const uint64_t entered = budget_active() ? monotonic_ns() : 0;
   auto *uc = static_cast<ucontext_t *>(raw_context);
   if (finish_alias_step(uc) || finish_opened_step(uc)) {
+    if (entered != 0)
+      budget_note_step(entered);
     errno = saved_errno;
     return;
   }
@@ -232,11 +264,14 @@ uint64_t trapped_accesses() {
   return g_trapped.load(std::memory_order_relaxed);
 }
 
-bool install_trap_handlers(int verbosity) {
+bool install_trap_handlers(int verbosity, int budget_percent) {
   g_verbosity = verbosity;
   init_instruction_decoder();
   warm_up_unwinder();
-  return install(SIGSEGV, on_segv) && install(SIGTRAP, on_trap);
+  if (!install(SIGSEGV, on_segv) || !install(SIGTRAP, on_trap))
+    return false;
+  start_trap_budget(budget_percent);
+  return true;
 }
 
 }  // namespace shmcheck::trap

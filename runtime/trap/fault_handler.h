@@ -23,8 +23,9 @@ namespace shmcheck::trap {
 // Installs the SIGSEGV and SIGTRAP handlers (normal context, at start), and
 // prepares the decoder and unwinder so that the handlers never initialize
 // anything lazily. With `verbosity` >= 3 every trapped access is logged to
-// stderr (pc, address, size, how it was carried out).
-bool install_trap_handlers(int verbosity);
+// stderr (pc, address, size, how it was carried out). A `budget_percent`
+// above 0 starts the trap budget (trap_budget.h).
+bool install_trap_handlers(int verbosity, int budget_percent);
 
 // Accesses this process has trapped so far (verbosity=1 prints it at exit:
 // tests use it to see that instrumented code runs without traps).

@@ -6,6 +6,7 @@
 
 #include "trap/displaced_execution.h"
 #include "trap/raw_syscall.h"
+#include "trap/trap_budget.h"
 #include "trap/trap_lock.h"
 
 namespace shmcheck::trap {
@@ -40,6 +41,7 @@ void after_fork_in_parent() {
 
 void after_fork_in_child() {
   forget_cached_tid();
+  budget_fork_child();
   drop_inherited_displaced_buffer();
   trap_lock_reset_in_child();
   restore_mask();

@@ -52,6 +52,12 @@ def parse_args():
     p.add_argument("--stdout-regex", action="append", default=[],
                    help="stdout must match this regular expression "
                         "(repeatable)")
+    p.add_argument("--stderr-regex", action="append", default=[],
+                   help="stderr of the checked run must match this regular "
+                        "expression (repeatable), e.g. the runtime's counters")
+    p.add_argument("--stderr-absent", action="append", default=[],
+                   help="stderr of the checked run must not match this "
+                        "regular expression (repeatable)")
     p.add_argument("--companion", default=None,
                    help="a program started first, independently, that prints "
                         "a line when ready and ends when its stdin closes")
@@ -267,6 +273,12 @@ def main():
     for pattern in args.stdout_regex:
         if not re.search(pattern, out):
             run.fail(f"stdout does not match {pattern!r}")
+    for pattern in args.stderr_regex:
+        if not re.search(pattern, err, re.MULTILINE):
+            run.fail(f"stderr does not match {pattern!r}")
+    for pattern in args.stderr_absent:
+        if re.search(pattern, err, re.MULTILINE):
+            run.fail(f"stderr matches {pattern!r}")
     run.check_and_remove_leftovers()
     if args.same_output:
         plain_status, plain_out, plain_err = run.run(with_runtime=False)

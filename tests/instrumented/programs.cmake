@@ -9,7 +9,9 @@ set(SHMCHECK_INSTRUMENTED_PROGRAMS
   atomic_handoff tests/instrumented/programs/atomic_handoff.c
   atomic_handoff_cxx tests/instrumented/programs/atomic_handoff.cpp
   release_handoff tests/instrumented/programs/release_handoff.c
-  relaxed_vs_plain tests/instrumented/programs/relaxed_vs_plain.c)
+  relaxed_vs_plain tests/instrumented/programs/relaxed_vs_plain.c
+  partial_mappings tests/e2e/programs/partial_mappings.c
+  posix_counter tests/e2e/programs/posix_counter.c)
 
 # shmcheck_add_programs(<prefix> <root> <instrument: ON|OFF>) adds one
 # executable per program, named <prefix><name>, built -O0 -g (one memory

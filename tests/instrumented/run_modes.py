@@ -46,6 +46,8 @@ def parse_args():
                    help="trap mode is known to judge this program otherwise: "
                         "compare only the output of the plain build")
     p.add_argument("--stdout-regex", action="append", default=[])
+    p.add_argument("--report-regex", action="append", default=[],
+                   help="some report must match this regular expression")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -90,10 +92,10 @@ class Check:
                     return (os.path.basename(path), number)
         raise SystemExit(f"{path}: no line contains {text!r}")
 
-    def run(self, program, preload):
+    def run(self, program, preload, options=""):
         env = dict(os.environ)
         env.pop("LD_PRELOAD", None)
-        env["SHMCHECK_OPTIONS"] = f"session={self.session}:verbosity=1"
+        env["SHMCHECK_OPTIONS"] = f"session={self.session}:verbosity=1{options}"
         env["SHMCHECK_E2E_TOKEN"] = self.token
         if preload:
             env["LD_PRELOAD"] = self.args.runtime
@@ -151,6 +153,10 @@ class Check:
         for pattern in self.args.stdout_regex:
             if not re.search(pattern, out):
                 self.fail(f"{label}: stdout does not match {pattern!r}")
+        reports = [b for b in err.split(RULE) if REPORT_START in b]
+        for pattern in self.args.report_regex:
+            if not any(re.search(pattern, r) for r in reports):
+                self.fail(f"{label}: no report matches {pattern!r}")
 
     def trap_counts(self, err, mode):
         counts = [(m.group(2), int(m.group(3))) for m in TRAP_COUNT.finditer(err)]
@@ -183,18 +189,26 @@ class Check:
                     pass
 
 
+def reexec_in_namespaces(args, script_path):
+    """Runs `script_path` again, with the same arguments plus --inside, in
+    private IPC and mount namespaces with a private /dev/shm, when possible,
+    and exits with its status."""
+    if args.inside:
+        return
+    wrapper = namespace_wrapper()
+    if wrapper is None:
+        return
+    script = ("mount --make-rprivate / 2>/dev/null; "
+              "mount -t tmpfs -o mode=1777 shmcheck-ins /dev/shm && "
+              'exec "$0" "$@"')
+    cmd = wrapper + ["sh", "-c", script, sys.executable,
+                     os.path.abspath(script_path), "--inside"] + sys.argv[1:]
+    sys.exit(subprocess.run(cmd).returncode)
+
+
 def main():
     args = parse_args()
-    if not args.inside:
-        wrapper = namespace_wrapper()
-        if wrapper is not None:
-            script = ("mount --make-rprivate / 2>/dev/null; "
-                      "mount -t tmpfs -o mode=1777 shmcheck-ins /dev/shm && "
-                      'exec "$0" "$@"')
-            cmd = wrapper + ["sh", "-c", script, sys.executable,
-                             os.path.abspath(__file__), "--inside"] + sys.argv[1:]
-            sys.exit(subprocess.run(cmd).returncode)
-
+    reexec_in_namespaces(args, __file__)
     check = Check(args)
     status, out, err = check.run(args.instrumented, preload=False)
     pairs = check.race_pairs(err)

@@ -236,6 +236,33 @@ TEST_F(AtomicsAndThreads, PlainLoadOfAtomicFlagRacesWhenOptionIsOff) {
   EXPECT_EQ(session.report_count(), 2) << session.logs();
 }
 
+// Compiler instrumentation reports atomic loads as such: a process that
+// says so (instrumented mode) has its plain loads taken for plain ones.
+TEST_F(AtomicsAndThreads, PlainLoadOfAtomicFlagRacesInAnInstrumentedProcess) {
+  int shmid = session.make_segment(128);
+  int status = session.run([&] {
+    return scenario(shmid, [&](const Attached &seg) {
+      core::plain_loads_are_exact();
+      return flag_handoff(seg, AccessType::Read, 0);
+    });
+  });
+  EXPECT_EQ(status, 0);
+  // As with atomic_plain_loads=0: the flag and the data it does not order.
+  EXPECT_EQ(session.report_count(), 2) << session.logs();
+}
+
+TEST_F(AtomicsAndThreads, AtomicAcquireStillOrdersInAnInstrumentedProcess) {
+  int shmid = session.make_segment(128);
+  int status = session.run([&] {
+    return scenario(shmid, [&](const Attached &seg) {
+      core::plain_loads_are_exact();
+      return flag_handoff(seg, AccessType::AtomicRead, 2);
+    });
+  });
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(session.report_count(), 0) << session.logs();
+}
+
 // Threads of one process: the front end's creation and join edges.
 struct Worker {
   const Attached *seg;

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 
 #include "core_state.h"
 #include "session.h"
+#include "sync_table.h"
 
 namespace shmcheck::testing {
 namespace {
@@ -167,6 +170,36 @@ TEST_F(SharedStateLifecycle, ProcessKilledInsideTheRuntimesLockDoesNotBlockOther
     bool recovered = core::state().header.lock_recoveries.load() >= 1;
     core::process_exit();
     return recovered ? 0 : 1;
+  });
+  EXPECT_EQ(status, 0);
+}
+
+// exit() from a signal handler that interrupted the thread inside a hot-path
+// critical section (signals stay open there): process_exit() is called with
+// the lock still held by this very thread. It must not wait for itself; the
+// process leaves like a killed one, and the others take the lock over.
+TEST_F(SharedStateLifecycle, ExitFromInsideAHotLockDoesNotWaitForItself) {
+  int status = session.run([&] {
+    if (!core::process_start()) return kFailed;
+    // An object of ours in some stripe: leaving takes that stripe's lock.
+    core::sync_release_from(
+        core::SyncKey{core::SyncKind::ProcessLocal, core::process_incarnation(), 1},
+        core::current_thread()->shm->vc);
+    std::vector<std::unique_ptr<core::RobustLock>> held;
+    for (core::SyncStripeShm &stripe : core::state().sync_stripes)
+      held.push_back(std::make_unique<core::RobustLock>(stripe.lock, core::SignalsStayOpen{}));
+    core::process_exit();  // as exit() in a handler that interrupted us
+    _exit(0);              // still holding them
+  });
+  EXPECT_EQ(status, 0);
+  status = session.run([&] {
+    if (!core::process_start()) return kFailed;
+    const core::StateHeaderShm &h = core::state().header;
+    // Joining reclaimed the process that left unregistered, and dropping its
+    // object took over the stripe it died holding.
+    bool taken_over = h.processes_reclaimed.load() >= 1 && h.lock_recoveries.load() >= 1;
+    core::process_exit();
+    return taken_over ? 0 : 1;
   });
   EXPECT_EQ(status, 0);
 }

@@ -80,10 +80,9 @@ int main(int argc, char **argv) {
     fd = mkstemp(name);
     if (fd == -1)
       die("mkstemp");
-    if (ftruncate(fd, (off_t)size) != 0) {
-      unlink(name);
+    remove_at_exit(REMOVE_FILE, name);
+    if (ftruncate(fd, (off_t)size) != 0)
       die("ftruncate");
-    }
   } else if (strcmp(way, "anon") != 0) {
     die("unknown way");
   }

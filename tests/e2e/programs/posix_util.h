@@ -18,18 +18,47 @@
 
 #include "e2e_util.h"
 
+/* Names removed when the program exits, also through die(), so that what a
+ * failing program created is gone before the driver looks (a name the
+ * program already removed is simply not found again). */
+enum { REMOVE_SHM, REMOVE_FILE, REMOVE_NOW };
+
+static inline void removal(int what, const char *name) {
+  static char shm_name[128];
+  static char file_name[256];
+  if (what == REMOVE_NOW) {
+    if (shm_name[0] != '\0')
+      shm_unlink(shm_name);
+    if (file_name[0] != '\0')
+      unlink(file_name);
+    return;
+  }
+  char *slot = what == REMOVE_SHM ? shm_name : file_name;
+  size_t size = what == REMOVE_SHM ? sizeof shm_name : sizeof file_name;
+  snprintf(slot, size, "%s", name);
+}
+
+static inline void remove_registered_names(void) { removal(REMOVE_NOW, NULL); }
+
+static inline void remove_at_exit(int what, const char *name) {
+  static int registered;
+  removal(what, name);
+  if (!registered && atexit(remove_registered_names) == 0)
+    registered = 1;
+}
+
 /* A new shm_open object of `size` bytes under the run's name for `what`
- * (written to name[]); returns its descriptor. */
+ * (written to name[]), removed at exit at the latest; returns its
+ * descriptor. */
 static inline int new_shm_object(const char *what, size_t size, char *name,
                                  size_t name_size) {
   test_name(name, name_size, what);
   int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
   if (fd == -1)
     die("shm_open");
-  if (ftruncate(fd, (off_t)size) != 0) {
-    shm_unlink(name);
+  remove_at_exit(REMOVE_SHM, name);
+  if (ftruncate(fd, (off_t)size) != 0)
     die("ftruncate");
-  }
   return fd;
 }
 

@@ -34,9 +34,11 @@ int main(int argc, char **argv) {
     fd = shm_open(name, O_RDWR, 0);
     if (fd == -1)
       die("shm_open");
-  } else if (ftruncate(fd, 4096) != 0) {
-    shm_unlink(name);
-    die("ftruncate");
+  } else {
+    /* Gone at exit at the latest, also if the second process never comes. */
+    remove_at_exit(REMOVE_SHM, name);
+    if (ftruncate(fd, 4096) != 0)
+      die("ftruncate");
   }
   struct shared *seg = map_shared(fd, 4096, 0);
   close(fd);
