@@ -88,6 +88,27 @@ def namespaces_usable():
     return None
 
 
+def rerun_in_private_namespaces(script, tmpfs_name, inside_variable):
+    """Re-executes `script` (with this process's arguments) in private IPC and
+    mount namespaces with a fresh /dev/shm (mode 1777, so a second user can
+    use it too), marking the child with inside_variable=1. Returns only when
+    that is not possible or when already inside; otherwise exits with the
+    child's status. The kernel removes everything the tests made when the
+    namespaces end, even after a crash."""
+    if os.environ.get(inside_variable) == "1":
+        return
+    wrapper = namespaces_usable()
+    if wrapper is None:
+        return
+    shell = ("mount --make-rprivate / 2>/dev/null; "
+             f"mount -t tmpfs -o mode=1777 {tmpfs_name} /dev/shm && "
+             'exec "$0" "$@"')
+    env = dict(os.environ, **{inside_variable: "1"})
+    sys.exit(subprocess.run(wrapper + ["sh", "-c", shell, sys.executable,
+                                       os.path.abspath(script)] + sys.argv[1:],
+                            env=env).returncode)
+
+
 class Run:
     def __init__(self, args):
         self.args = args

@@ -31,7 +31,7 @@ REPORT_START = "WARNING: shmcheck: data race"
 UNCHECKED = "shmcheck: no process was checked"
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
-from run_scenario import namespaces_usable  # noqa: E402
+from run_scenario import rerun_in_private_namespaces  # noqa: E402
 
 
 def as_nobody():
@@ -158,16 +158,8 @@ class PreloadLimits(unittest.TestCase):
 
 
 def main():
-    if not INSIDE:
-        wrapper = namespaces_usable()
-        if wrapper is not None:
-            script = ("mount --make-rprivate / 2>/dev/null; "
-                      "mount -t tmpfs -o mode=1777 shmcheck-preload /dev/shm && "
-                      'exec "$0" "$@"')
-            env = dict(os.environ, SHMCHECK_PRELOAD_TEST_INSIDE="1")
-            sys.exit(subprocess.run(wrapper + ["sh", "-c", script, sys.executable,
-                                               os.path.abspath(__file__)] + sys.argv[1:],
-                                    env=env).returncode)
+    # /dev/shm must be writable by nobody as well: the helper mounts it 1777.
+    rerun_in_private_namespaces(__file__, "shmcheck-preload", "SHMCHECK_PRELOAD_TEST_INSIDE")
     unittest.main()
 
 
