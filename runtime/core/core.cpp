@@ -18,6 +18,7 @@
 #include "options.h"
 #include "process_liveness.h"
 #include "process_registry.h"
+#include "shadow_commit.h"
 #include "record_log.h"
 #include "robust_mutex.h"
 #include "core_state.h"
@@ -119,13 +120,26 @@ void print_counters() {
   std::string text = fmt::format(
       "shmcheck: pid {} leaves '{}': races reported {}, reports dropped {}, processes "
       "registered {}, reclaimed {}, unordered slot reuses {}, sync evictions {}, read sets "
-      "exhausted {}, lock recoveries {}\n",
+      "exhausted {}, lock recoveries {}, expanded words exhausted {}, state {} MiB (peak {} "
+      "MiB, limit {} MiB), shadow chunks refused {}\n",
       g_runtime.pid, g_runtime.state_name, h.races_reported.load(), h.reports_dropped.load(),
       h.processes_registered.load(), h.processes_reclaimed.load(),
       h.unordered_slot_reuses.load(), h.sync_evictions.load(), h.readset_exhausted.load(),
-      h.lock_recoveries.load());
+      h.lock_recoveries.load(), h.expanded_exhausted.load(), h.state_bytes.load() >> 20,
+      h.state_peak_bytes.load() >> 20, h.state_limit_bytes.load() >> 20,
+      h.chunks_refused.load());
   ssize_t ignored = write(2, text.data(), text.size());
   (void)ignored;
+}
+
+// The first process of a session sets its room (max_state_mb, or what the
+// machine allows).
+void set_state_limit(StateHeaderShm &h) {
+  const uint64_t limit = g_runtime.options.max_state_mb > 0
+                             ? static_cast<uint64_t>(g_runtime.options.max_state_mb) << 20
+                             : state_limit_default();
+  uint64_t unset = 0;
+  h.state_limit_bytes.compare_exchange_strong(unset, limit);
 }
 
 // Registers this process (registry lock held). `inherit` is the clock of an
@@ -223,6 +237,7 @@ bool process_start() {
                     sizeof g_runtime.state_name);
   g_runtime.pid = getpid();
   g_runtime.start_time = process_start_time(g_runtime.pid);
+  find_memory_cgroup();
   for (int attempt = 0; attempt < 4 && !g_runtime.enabled.load(); ++attempt) {
     char error[256];
     SharedStateShm *shared = open_shared_state(g_runtime.state_name, error, sizeof error);
@@ -231,6 +246,7 @@ bool process_start() {
       return false;
     }
     g_runtime.state = shared;
+    set_state_limit(shared->header);
     JoinResult result = join_state(shared, true);
     // A parent that spawned us is about to name us in its reservation.
     for (int waited = 0; result == JoinResult::WaitForParent; ++waited) {

@@ -49,12 +49,14 @@ struct ThreadState {
 //
 // The shadow of a POSIX object can grow while this process uses it: the
 // mapping sits at the start of a larger reservation of address space and
-// grows in place, so `cells` never moves, and `size` (read without a lock,
-// also in signal handlers) is published only after the cells it covers are
+// grows in place, so `words` never moves, and `size` (read without a lock,
+// also in signal handlers) is published only after the words it covers are
 // mapped.
 struct LocalSegment {
   std::atomic<ShadowHeaderShm *> shadow;  // null when not mapped here
-  ShadowCellShm *cells;
+  ShadowWordShm *words;
+  uint32_t chunk_shift;  // copied from the header when mapped
+  char name[160];        // of the shadow object, to commit chunks of it
   std::atomic<uint64_t> size;
   uint64_t map_size;
   uint64_t reserved;  // address space held from `shadow` on, >= map_size

@@ -1,5 +1,7 @@
 #include "segment_registry.h"
 
+#include <cstdio>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -7,6 +9,8 @@
 #include "process_registry.h"
 #include "robust_mutex.h"
 #include "core_state.h"
+#include "expanded_words.h"
+#include "shadow_commit.h"
 #include "shared_state.h"
 #include "stack_depot.h"
 #include "sync_table.h"
@@ -61,7 +65,7 @@ void unmap_local(uint32_t index) {
   LocalSegment &local = g_runtime.segments[index];
   ShadowHeaderShm *shadow = local.shadow.exchange(nullptr, std::memory_order_acq_rel);
   if (shadow != nullptr) munmap(shadow, local.reserved);
-  local.cells = nullptr;
+  local.words = nullptr;
   local.size.store(0, std::memory_order_relaxed);
   local.attach_count = 0;
 }
@@ -71,8 +75,11 @@ void destroy_segment(uint32_t index) {
   SegmentShm &seg = state().segments[index];
   char name[160];
   shadow_name(index, seg.generation, name, sizeof name);
+  // What the shadow committed goes back to the session's room with it.
+  release_state_bytes(shadow_allocated_bytes(name));
   shm_unlink(name);
   sync_forget_segment(index);
+  expanded_forget_segment(index);
   if (g_runtime.segments[index].attach_count == 0) unmap_local(index);
   seg.state = kSegmentFree;
 }
@@ -90,6 +97,18 @@ bool grow_local(uint32_t index, const SegmentShm &seg) {
   return true;
 }
 
+// Once per process: the segments it attaches from now on are not checked.
+void warn_unwatched(const char *why) {
+  static bool warned = false;
+  if (warned) return;
+  warned = true;
+  char line[200];
+  snprintf(line, sizeof line,
+           "shmcheck: no room for more state (%s); pid %d leaves further segments unchecked",
+           why, static_cast<int>(getpid()));
+  print_error(line);
+}
+
 bool map_local(uint32_t index, const SegmentShm &seg, bool create) {
   LocalSegment &local = g_runtime.segments[index];
   if (local.shadow.load() != nullptr && local.generation == seg.generation)
@@ -98,12 +117,22 @@ bool map_local(uint32_t index, const SegmentShm &seg, bool create) {
   char name[160];
   shadow_name(index, seg.generation, name, sizeof name);
   ShadowMapping mapping{};
-  const bool mapped = create ? create_shadow(name, seg.size, seg.generation, reserve_for(seg),
-                                             &mapping)
-                             : open_shadow(name, seg.size, seg.generation, reserve_for(seg),
-                                           &mapping);
-  if (!mapped) return false;
-  local.cells = reinterpret_cast<ShadowCellShm *>(reinterpret_cast<char *>(mapping.header) +
+  const char *why = "";
+  if (create && !reserve_state_bytes(kShadowCellsOffset, &why)) {
+    warn_unwatched(why);
+    return false;
+  }
+  const bool mapped =
+      create ? create_shadow(name, seg.size, seg.generation, reserve_for(seg),
+                             shadow_chunk_shift(reserve_for(seg)), &mapping)
+             : open_shadow(name, seg.size, seg.generation, reserve_for(seg), &mapping);
+  if (!mapped) {
+    if (create) release_state_bytes(kShadowCellsOffset);
+    return false;
+  }
+  snprintf(local.name, sizeof local.name, "%s", name);
+  local.chunk_shift = mapping.header->chunk_shift;
+  local.words = reinterpret_cast<ShadowWordShm *>(reinterpret_cast<char *>(mapping.header) +
                                                   kShadowCellsOffset);
   local.size.store(seg.size, std::memory_order_relaxed);
   local.map_size = mapping.map_size;

@@ -6,6 +6,12 @@
 // recorded epoch is not covered by the accessing thread's vector clock and
 // at least one of the two writes, unless both are atomic.
 //
+// The state is kept per 8-byte word (shadow_words.h): up to two records,
+// each an access over some bytes of the word. The common shapes are checked
+// on the records directly (check_records); anything else is decoded to one
+// cell per byte, checked byte by byte, and encoded back, or kept expanded
+// (expanded_words.h) when two records cannot say it.
+//
 // Atomics: atomic vs atomic never races; acquire loads, release stores and
 // read-modify-writes (lock-prefixed instructions order like seq_cst) create
 // edges through the sync object keyed by the location (segment + offset).
@@ -19,10 +25,13 @@
 
 #include "access_history.h"
 #include "core_api.h"
+#include "expanded_words.h"
 #include "race_queue.h"
 #include "read_sets.h"
 #include "robust_mutex.h"
 #include "core_state.h"
+#include "shadow_commit.h"
+#include "shadow_words.h"
 
 namespace shmcheck::core {
 namespace {
@@ -41,7 +50,7 @@ bool has_release(MemoryOrder order) { return order == 3 || order == 4 || order =
 // One access being checked against the cells it covers.
 struct Checker {
   const Clock *vc;  // the accessing thread's vector clock
-  uint8_t slot;
+  uint16_t slot;
   Clock now;
   uint32_t ctx;
   bool atomic;
@@ -54,7 +63,9 @@ struct Checker {
   AccessType previous_type = AccessType::Read;
   uint8_t previous_index = 0;
 
-  bool ordered(Clock clock, uint8_t s) const { return clock <= vc[s]; }
+  // A slot beyond the clock's width comes only from a damaged shadow: it
+  // orders nothing, so it reports nothing.
+  bool ordered(Clock clock, uint16_t s) const { return s >= kMaxSlots || clock <= vc[s]; }
 
   void note(uint64_t offset, uint32_t other_ctx, AccessType other_type, uint8_t other_index) {
     if (found) return;
@@ -75,7 +86,7 @@ void set_exclusive_read(ShadowCellShm &cell, const Checker &k, uint8_t index, bo
                                     (atomic ? kReadAtomic : 0));
 }
 
-ReadEntryShm make_entry(Clock clock, uint8_t slot, uint32_t ctx, uint8_t index, bool atomic) {
+ReadEntryShm make_entry(Clock clock, uint16_t slot, uint32_t ctx, uint8_t index, bool atomic) {
   ReadEntryShm e{};
   e.clock = clock;
   e.slot = slot;
@@ -249,6 +260,201 @@ void check_uniform(Checker &k, ShadowCellShm *cells, uint64_t n, uint64_t pos,
   }
 }
 
+
+// Checks bytes [lo, hi) of a word's cells; `base` is the segment offset of
+// cells[0] and `first_index` the position of byte `lo` inside the access.
+void check_cells(Checker &k, ShadowCellShm *cells, unsigned lo, unsigned hi, uint64_t base,
+                 uint64_t first_index, bool write) {
+  unsigned b = lo;
+  if (hi - lo > 1 && uniform(&cells[lo], hi - lo)) {
+    check_uniform(k, &cells[lo], hi - lo, base + lo, first_index, write);
+    return;
+  }
+  for (; b < hi; ++b) {
+    if (write) check_write(k, cells[b], base + b, small_index(first_index + (b - lo)));
+    else check_read(k, cells[b], base + b, small_index(first_index + (b - lo)));
+  }
+}
+
+uint8_t byte_mask(unsigned lo, unsigned hi) {
+  return static_cast<uint8_t>(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+// The earliest race found on the records: the lowest byte, and on one byte
+// the write before the read (the order check_cells() finds them in).
+struct Finding {
+  unsigned byte = 8;
+  bool write = false;
+  const ShadowRecordShm *record = nullptr;
+
+  void consider(const ShadowRecordShm &r, uint8_t overlap) {
+    unsigned b = static_cast<unsigned>(__builtin_ctz(overlap));
+    if (b < byte || (b == byte && record_write(r) && !write)) {
+      byte = b;
+      write = record_write(r);
+      record = &r;
+    }
+  }
+};
+
+// FastTrack on the records themselves, for the shapes that need no byte of
+// the word treated apart: every byte of the access meets the same records
+// in the same way. Returns false, with nothing changed, for anything else.
+bool check_records(Checker &k, ShadowWordShm &word, uint8_t mask, uint64_t base,
+                   uint64_t first_index, bool write) {
+  ShadowRecordShm *r[2] = {&word.records[0], &word.records[1]};
+  bool upgrade = false;
+  bool atomic = k.atomic;
+  if (!write && !k.atomic && k.plain_loads_acquire) {
+    // A plain load is upgraded on the bytes last written atomically: all
+    // of them or none.
+    uint8_t atomic_written = 0;
+    for (ShadowRecordShm *x : r)
+      if (record_live(*x) && record_write(*x) && record_atomic(*x)) atomic_written |= x->mask;
+    atomic_written &= mask;
+    if (atomic_written != 0 && atomic_written != mask) return false;
+    upgrade = atomic_written != 0;
+    atomic = upgrade;
+  }
+  Finding finding;
+  for (ShadowRecordShm *x : r) {
+    if (x->clock == 0) continue;
+    if (!record_live(*x)) return false;
+    const uint8_t overlap = x->mask & mask;
+    if (overlap == 0) continue;
+    const bool same_epoch = x->clock == k.now && record_slot(*x) == k.slot &&
+                            record_write(*x) == write && record_atomic(*x) == atomic;
+    if (same_epoch) {
+      if (overlap != mask) return false;
+      k.upgraded = k.upgraded || upgrade;
+      return true;  // nothing new to learn (FastTrack)
+    }
+    const bool ordered = k.ordered(x->clock, record_slot(*x));
+    if (record_write(*x)) {
+      if (!ordered && !(atomic && record_atomic(*x))) finding.consider(*x, overlap);
+    } else if (write) {
+      if (!ordered && !(k.atomic && (record_atomic(*x) || k.plain_loads_acquire)))
+        finding.consider(*x, overlap);
+    } else if (!ordered && record_slot(*x) != k.slot) {
+      return false;  // concurrent reads: a read set, byte by byte
+    }
+  }
+  ShadowRecordShm kept[2];
+  unsigned count = 0;
+  for (ShadowRecordShm *x : r) {
+    if (x->clock == 0) continue;
+    // A write replaces both sides of its bytes, a read only the read side.
+    if (!write && record_write(*x)) {
+      kept[count++] = *x;
+      continue;
+    }
+    ShadowRecordShm rest = *x;
+    const uint8_t left = static_cast<uint8_t>(x->mask & ~mask);
+    if (left == 0) continue;
+    uint8_t index[8] = {};
+    for (unsigned b = 0; b < 8; ++b)
+      if ((left >> b) & 1) index[b] = record_index(*x, b);
+    if (!represent_indexes(index, left, rest)) return false;
+    kept[count++] = rest;
+  }
+  ShadowRecordShm mine{};
+  mine.clock = k.now;
+  mine.ctx = k.ctx;
+  mine.bits = static_cast<uint16_t>(k.slot | (write ? kRecordWrite : 0) |
+                                    (atomic ? kRecordAtomic : 0));
+  const unsigned lo = static_cast<unsigned>(__builtin_ctz(mask));
+  uint8_t index[8] = {};
+  for (unsigned b = lo; b < 8; ++b) index[b] = small_index(first_index + (b - lo));
+  if (!represent_indexes(index, mask, mine) || !add_record(kept, count, mine)) return false;
+
+  if (finding.record != nullptr) {
+    const ShadowRecordShm &x = *finding.record;
+    AccessType type = record_write(x)
+                          ? (record_atomic(x) ? AccessType::AtomicWrite : AccessType::Write)
+                          : (record_atomic(x) ? AccessType::AtomicRead : AccessType::Read);
+    k.note(base + finding.byte, x.ctx, type, record_index(x, finding.byte));
+  }
+  k.upgraded = k.upgraded || upgrade;
+  ShadowWordShm out{};
+  for (unsigned i = 0; i < count; ++i) out.records[i] = kept[i];
+  word = out;
+  return true;
+}
+
+// Pool exhausted: the word keeps only what this access did to its bytes
+// (earlier accesses to the word are forgotten: possible misses, counted,
+// never a false report).
+void keep_lossily(ShadowWordShm &word, const ShadowCellShm cells[8], uint8_t mask, bool write) {
+  ShadowCellShm kept[8] = {};
+  for (unsigned b = 0; b < 8; ++b) {
+    if (!((mask >> b) & 1)) continue;
+    kept[b] = cells[b];
+    if (write) {
+      kept[b].read_clock = 0;
+      kept[b].flags &= kWriteAtomic;
+    } else {
+      kept[b].write_clock = 0;
+      kept[b].flags &= kReadAtomic;
+      if (cells[b].flags & kReadShared) kept[b].read_clock = 0;
+    }
+  }
+  if (!encode_word(kept, word)) word = ShadowWordShm{};
+  state().header.expanded_exhausted.fetch_add(1, std::memory_order_relaxed);
+}
+
+void check_word(Checker &k, SegmentRef segment, uint32_t generation, ShadowWordShm &word,
+                uint64_t w, unsigned lo, unsigned hi, uint64_t first_index, bool write) {
+  const uint64_t base = w * 8;
+  const uint8_t mask = byte_mask(lo, hi);
+  if (uint32_t ref = expanded_ref(word)) {
+    if (ExpandedWordShm *block = expanded_at(ref, segment, generation, w)) {
+      check_cells(k, block->cells, lo, hi, base, first_index, write);
+      // A write over the whole word usually leaves one record's worth.
+      ShadowWordShm compact;
+      if (write && mask == 0xff && encode_word(block->cells, compact)) {
+        word = compact;
+        expanded_free(ref);
+      }
+      return;
+    }
+    word = ShadowWordShm{};  // a stale or damaged reference: start afresh
+  }
+  if (check_records(k, word, mask, base, first_index, write)) return;
+  ShadowCellShm cells[8];
+  decode_word(word, cells);
+  check_cells(k, cells, lo, hi, base, first_index, write);
+  if (encode_word(cells, word)) return;
+  if (uint32_t ref = expanded_alloc(segment, generation, w)) {
+    ExpandedWordShm *block = expanded_at(ref, segment, generation, w);
+    for (unsigned b = 0; b < 8; ++b) block->cells[b] = cells[b];
+    set_expanded(word, ref);
+    return;
+  }
+  for (unsigned b = 0; b < 8; ++b)
+    if (cells[b].flags & kReadShared) read_set_free_chain(cells[b].read_clock);
+  keep_lossily(word, cells, mask, write);
+}
+
+// The write side of byte `offset`: its clock (0: never written) and whether
+// that write was atomic. Stripe lock held, or a stale answer acceptable.
+bool byte_written_atomically(const LocalSegment &local, SegmentRef segment, uint64_t offset) {
+  const ShadowWordShm &word = local.words[offset / 8];
+  const unsigned b = offset % 8;
+  if (uint32_t ref = expanded_ref(word)) {
+    const ExpandedWordShm *block = expanded_at(ref, segment, local.generation, offset / 8);
+    if (block == nullptr) return false;
+    const ShadowCellShm &cell = block->cells[b];
+    return __atomic_load_n(&cell.write_clock, __ATOMIC_RELAXED) != 0 &&
+           (__atomic_load_n(&cell.flags, __ATOMIC_RELAXED) & kWriteAtomic) != 0;
+  }
+  for (const ShadowRecordShm &r : word.records) {
+    const ShadowRecordShm copy = r;
+    if (record_live(copy) && record_write(copy) && ((copy.mask >> b) & 1))
+      return record_atomic(copy);
+  }
+  return false;
+}
+
 }  // namespace
 
 void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,
@@ -274,21 +480,25 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t s
   k.atomic = atomic;
   k.plain_loads_acquire = g_runtime.options.atomic_plain_loads && !g_runtime.exact_plain_loads;
 
-  ShadowCellShm *cells = local.cells;
+  ShadowWordShm *words = local.words;
+  const uint32_t generation = local.generation;
   const uint64_t end = offset + size;
   for (uint64_t pos = offset; pos < end;) {
     const uint64_t chunk_end = (pos | ((1u << kShadowStripeShift) - 1)) + 1;
     const uint64_t stop = chunk_end < end ? chunk_end : end;
+    if (!shadow_committed(local, pos / 8, (stop - 1) / 8)) {
+      pos = stop;  // no room for this part's state: left unchecked
+      continue;
+    }
     RobustLock lock(shadow->stripes[(pos >> kShadowStripeShift) % kShadowStripes],
                     SignalsStayOpen{});
     if (!lock.ok()) return;
-    if (stop - pos > 1 && uniform(&cells[pos], stop - pos)) {
-      check_uniform(k, &cells[pos], stop - pos, pos, pos - offset, write);
-      pos = stop;
-    }
-    for (; pos < stop; ++pos) {
-      if (write) check_write(k, cells[pos], pos, small_index(pos - offset));
-      else check_read(k, cells[pos], pos, small_index(pos - offset));
+    while (pos < stop) {
+      const uint64_t w = pos / 8;
+      const uint64_t word_stop = (w + 1) * 8 < stop ? (w + 1) * 8 : stop;
+      check_word(k, segment, generation, words[w], w, static_cast<unsigned>(pos - w * 8),
+                 static_cast<unsigned>(word_stop - w * 8), pos - offset, write);
+      pos = word_stop;
     }
   }
 
@@ -318,9 +528,7 @@ bool written_atomically(SegmentRef segment, uint64_t offset) {
   if (shadow == nullptr || offset >= local.size) return false;
   // Without the cell's lock: a stale answer only decides whether a page may
   // be sampled.
-  const ShadowCellShm &cell = local.cells[offset];
-  return __atomic_load_n(&cell.write_clock, __ATOMIC_RELAXED) != 0 &&
-         (__atomic_load_n(&cell.flags, __ATOMIC_RELAXED) & kWriteAtomic) != 0;
+  return byte_written_atomically(local, segment, offset);
 }
 
 void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t size,
@@ -341,8 +549,7 @@ void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset, 
     RobustLock lock(shadow->stripes[(offset >> kShadowStripeShift) % kShadowStripes],
                     SignalsStayOpen{});
     if (!lock.ok()) return;
-    const ShadowCellShm &cell = local.cells[offset];
-    acquires = cell.write_clock != 0 && (cell.flags & kWriteAtomic) != 0;
+    acquires = byte_written_atomically(local, segment, offset);
   }
   if (acquires) acquire(thread, location);
 }

@@ -11,7 +11,7 @@
 //    processes, thread slots and their vector clocks, segments, sync objects,
 //    the stack depot, access history, pending reports;
 //  - one shadow object per segment ("...-s<index>-<generation>"), a
-//    ShadowHeaderShm followed by one ShadowCellShm per byte of the segment.
+//    ShadowHeaderShm followed by one ShadowWordShm per 8 bytes of the segment.
 #pragma once
 
 #include <atomic>
@@ -24,7 +24,8 @@ namespace shmcheck::core {
 
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
-inline constexpr uint32_t kLayoutVersion = 3;  // 2: segment names, 3: sync object versions
+inline constexpr uint32_t kLayoutVersion = 4;  // 2: segment names, 3: sync object versions,
+                                               // 4: compact shadow words
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
@@ -45,6 +46,9 @@ inline constexpr uint32_t kReportSlots = 128;
 inline constexpr uint32_t kDedupSlots = 4096;
 inline constexpr uint32_t kShadowStripes = 64;
 inline constexpr uint32_t kShadowStripeShift = 6;  // 64-byte chunks per stripe
+inline constexpr uint32_t kExpandedWords = 16384;
+inline constexpr uint32_t kShadowChunkBits = 2048;   // commitment bits per shadow
+inline constexpr uint32_t kShadowChunkMinShift = 13;  // 8192 words: 192 KiB of shadow
 
 using Clock = uint32_t;
 // A slot's clock stops here instead of wrapping: epochs never go back.
@@ -217,10 +221,9 @@ struct SyncStripeShm {
 struct ReadEntryShm {
   Clock clock;
   uint32_t ctx;
-  uint8_t slot;
+  uint16_t slot;
   uint8_t atomic;
   uint8_t index;  // byte's position inside that access
-  uint8_t pad;
 };
 static_assert(sizeof(ReadEntryShm) == 12);
 struct ReadSetShm {
@@ -275,6 +278,95 @@ struct ReportShm {
 static_assert(sizeof(ReportShm) == 344);
 
 // ---------------------------------------------------------------------------
+// Shadow object of one segment: a ShadowHeaderShm, then one ShadowWordShm per
+// 8-byte word of the segment (3 bytes of state per byte). The file is sparse
+// and committed (fallocate) a chunk at a time when first touched.
+// ---------------------------------------------------------------------------
+enum ShadowFlags : uint8_t {
+  kWriteAtomic = 1,
+  kReadAtomic = 2,
+  kReadShared = 4,  // read_clock holds a read set index + 1
+};
+// FastTrack state of one byte. A clock of 0 means "no such access yet"
+// (slot clocks start at 1). Words whose bytes need more than a word's two
+// records keep one cell per byte in an ExpandedWordShm.
+struct ShadowCellShm {
+  Clock write_clock;
+  uint32_t write_ctx;
+  Clock read_clock;
+  uint32_t read_ctx;
+  uint16_t write_slot;
+  uint16_t read_slot;
+  uint8_t flags;
+  uint8_t write_index;  // byte's position inside the write that set it
+  uint8_t read_index;
+  uint8_t pad;
+};
+static_assert(sizeof(ShadowCellShm) == 24);
+
+// One access (its epoch, context, kind) over the bytes `mask` of a word. The
+// byte's position inside that access (reports print where the earlier access
+// started) is `index` for the lowest byte of the mask and follows from it:
+// counting up (kIndexLinear, saturating at 255), or repeating every 1, 2 or
+// 4 bytes for a loop of small accesses that one record stands for.
+enum ShadowRecordBits : uint16_t {
+  kRecordSlotMask = 0x0fff,
+  kRecordWrite = 0x1000,
+  kRecordAtomic = 0x2000,
+  kRecordPeriodShift = 14,  // 0: linear, 1/2/3: repeats every 1/2/4 bytes
+};
+struct ShadowRecordShm {
+  Clock clock;  // 0: no record
+  uint32_t ctx;
+  uint8_t mask;
+  uint8_t index;
+  uint16_t bits;
+};
+static_assert(sizeof(ShadowRecordShm) == 12);
+
+// The state of 8 bytes: a byte's last write is the write record whose mask
+// holds it, its last read the read record that holds it. A word that needs
+// more (three different accesses, or concurrent reads, which keep a read
+// set) is expanded: records[0] has clock 0, mask kExpandedMask and names the
+// ExpandedWordShm (index + 1) in ctx.
+struct ShadowWordShm {
+  ShadowRecordShm records[2];
+};
+static_assert(sizeof(ShadowWordShm) == 24);
+inline constexpr uint8_t kExpandedMask = 0xff;
+
+struct ShadowHeaderShm {
+  uint64_t magic;
+  uint32_t version;
+  uint32_t generation;
+  uint64_t segment_size;
+  uint64_t cells_offset;
+  RobustMutex stripes[kShadowStripes];
+  RobustMutex commit_lock;
+  uint32_t chunk_shift;  // a chunk is 1 << chunk_shift words (fixed at creation)
+  uint32_t pad;
+  // Commitment of the words area, one bit per chunk: committed (its file
+  // pages are allocated), or refused for want of room (left unchecked).
+  std::atomic<uint64_t> committed[kShadowChunkBits / 64];
+  std::atomic<uint64_t> refused[kShadowChunkBits / 64];
+};
+inline constexpr uint64_t kShadowCellsOffset = 4096;
+static_assert(sizeof(ShadowHeaderShm) <= kShadowCellsOffset);
+
+// A word's bytes, one cell each, while the word is expanded. Owned by one
+// word of one generation of one segment entry; any other owner found there
+// means the reference is stale or forged, and is ignored.
+struct ExpandedWordShm {
+  uint32_t next;        // free list link (index + 1)
+  uint32_t segment;     // owner: segment entry + 1, 0 while free
+  uint32_t generation;
+  uint32_t pad;
+  uint64_t word;
+  ShadowCellShm cells[8];
+};
+static_assert(sizeof(ExpandedWordShm) == 216);
+
+// ---------------------------------------------------------------------------
 // The state object.
 // ---------------------------------------------------------------------------
 enum StateStatus : uint32_t {
@@ -310,6 +402,14 @@ struct StateHeaderShm {
   std::atomic<uint64_t> processes_reclaimed;
   std::atomic<uint64_t> lock_recoveries;
   std::atomic<uint64_t> processes_registered;
+  RobustMutex expanded_lock;
+  uint32_t expanded_free;  // free list head (index + 1)
+  uint32_t expanded_used;  // bump allocator
+  std::atomic<uint64_t> expanded_exhausted;  // words kept lossily
+  std::atomic<uint64_t> state_bytes;         // committed: state object + shadows
+  std::atomic<uint64_t> state_peak_bytes;
+  std::atomic<uint64_t> state_limit_bytes;   // max_state_mb of the creator
+  std::atomic<uint64_t> chunks_refused;      // shadow chunks left unchecked
 };
 
 struct SharedStateShm {
@@ -327,41 +427,7 @@ struct SharedStateShm {
   ReadSetShm readsets[kReadSets];
   StackDepotShm depot;
   SegmentNameShm segment_names[kMaxSegments];
+  ExpandedWordShm expanded[kExpandedWords];
 };
-
-// ---------------------------------------------------------------------------
-// Shadow object of one segment.
-// ---------------------------------------------------------------------------
-enum ShadowFlags : uint8_t {
-  kWriteAtomic = 1,
-  kReadAtomic = 2,
-  kReadShared = 4,  // read_clock holds a read set index + 1
-};
-// FastTrack state of one byte. A clock of 0 means "no such access yet"
-// (slot clocks start at 1).
-struct ShadowCellShm {
-  Clock write_clock;
-  uint32_t write_ctx;
-  Clock read_clock;
-  uint32_t read_ctx;
-  uint8_t write_slot;
-  uint8_t read_slot;
-  uint8_t flags;
-  uint8_t write_index;  // byte's position inside the write that set it
-  uint8_t read_index;
-  uint8_t pad[3];
-};
-static_assert(sizeof(ShadowCellShm) == 24);
-
-struct ShadowHeaderShm {
-  uint64_t magic;
-  uint32_t version;
-  uint32_t generation;
-  uint64_t segment_size;
-  uint64_t cells_offset;
-  RobustMutex stripes[kShadowStripes];
-};
-inline constexpr uint64_t kShadowCellsOffset = 4096;
-static_assert(sizeof(ShadowHeaderShm) <= kShadowCellsOffset);
 
 }  // namespace shmcheck::core

@@ -53,12 +53,16 @@ bool initialize(SharedStateShm *state) {
   clock_gettime(CLOCK_MONOTONIC, &now);
   h.nonce = (static_cast<uint64_t>(now.tv_nsec) << 20) ^ static_cast<uint64_t>(now.tv_sec) ^
             (static_cast<uint64_t>(getpid()) << 40);
-  if (!h.registry_lock.init() || !h.depot_lock.init() || !h.readset_lock.init()) return false;
+  if (!h.registry_lock.init() || !h.depot_lock.init() || !h.readset_lock.init() ||
+      !h.expanded_lock.init())
+    return false;
   for (SyncStripeShm &stripe : state->sync_stripes)
     if (!stripe.lock.init()) return false;
   h.next_incarnation.store(1);
   h.next_context.store(1);
   h.total_size = sizeof(SharedStateShm);
+  h.state_bytes.store(sizeof(SharedStateShm));
+  h.state_peak_bytes.store(sizeof(SharedStateShm));
   h.version = kLayoutVersion;
   h.magic = kStateMagic;
   h.status.store(kStateReady, std::memory_order_release);
@@ -83,9 +87,20 @@ SharedStateShm *open_shared_state(const char *name, char *error, size_t error_si
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {
       // Ours from scratch. Mode is 0600 whatever the umask did.
-      if (fchmod(fd, 0600) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0) {
-        snprintf(error, error_size, "shmcheck: cannot size shared state '%s': %s", name,
-                 strerror(errno));
+      // Allocated now, whole: touching a page of a sparse object on a full
+      // /dev/shm would kill the program with SIGBUS.
+      int err = 0;
+      if (fchmod(fd, 0600) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0) err = errno;
+      else err = posix_fallocate(fd, 0, static_cast<off_t>(size));
+      if (err != 0) {
+        if (err == ENOSPC)
+          snprintf(error, error_size,
+                   "shmcheck: /dev/shm has no room for the shared state (%zu MiB); running "
+                   "unchecked",
+                   size >> 20);
+        else
+          snprintf(error, error_size, "shmcheck: cannot size shared state '%s': %s", name,
+                   strerror(err));
         close(fd);
         shm_unlink(name);
         return nullptr;
@@ -204,7 +219,18 @@ void unlink_shared_state(const char *name) {
 }
 
 uint64_t shadow_map_size(uint64_t segment_size) {
-  return kShadowCellsOffset + segment_size * sizeof(ShadowCellShm);
+  return kShadowCellsOffset + (segment_size + 7) / 8 * sizeof(ShadowWordShm);
+}
+
+uint64_t shadow_allocated_bytes(const char *name) {
+  int fd = shm_open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  struct stat st;
+  uint64_t bytes = fstat(fd, &st) == 0 && owned_privately(st)
+                       ? static_cast<uint64_t>(st.st_blocks) * 512
+                       : 0;
+  close(fd);
+  return bytes;
 }
 
 namespace {
@@ -241,7 +267,7 @@ bool map_reserved(int fd, uint64_t map_size, uint64_t reserve_size, ShadowMappin
 }  // namespace
 
 bool create_shadow(const char *name, uint64_t segment_size, uint32_t generation,
-                   uint64_t reserve_size, ShadowMapping *out) {
+                   uint64_t reserve_size, uint32_t chunk_shift, ShadowMapping *out) {
   const uint64_t size = shadow_map_size(segment_size);
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
@@ -251,7 +277,10 @@ bool create_shadow(const char *name, uint64_t segment_size, uint32_t generation,
   }
   if (fd < 0) return false;
   ShadowMapping mapping{};
+  // The header is allocated now; the words a chunk at a time when first
+  // used (shadow_commit.h).
   if (fchmod(fd, 0600) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0 ||
+      posix_fallocate(fd, 0, static_cast<off_t>(kShadowCellsOffset)) != 0 ||
       !map_reserved(fd, size, reserve_size, &mapping)) {
     close(fd);
     shm_unlink(name);
@@ -266,6 +295,12 @@ bool create_shadow(const char *name, uint64_t segment_size, uint32_t generation,
       return false;
     }
   }
+  if (!header->commit_lock.init()) {
+    munmap(header, mapping.reserved);
+    shm_unlink(name);
+    return false;
+  }
+  header->chunk_shift = chunk_shift;
   header->segment_size = segment_size;
   header->cells_offset = kShadowCellsOffset;
   header->generation = generation;
@@ -291,7 +326,9 @@ bool open_shadow(const char *name, uint64_t segment_size, uint32_t generation,
   const ShadowHeaderShm *header = mapping.header;
   if (header->magic != kShadowMagic || header->version != kLayoutVersion ||
       header->segment_size != segment_size || header->generation != generation ||
-      header->cells_offset != kShadowCellsOffset) {
+      header->cells_offset != kShadowCellsOffset || header->chunk_shift < kShadowChunkMinShift ||
+      header->chunk_shift > 40 ||
+      ((segment_size + 7) / 8 >> header->chunk_shift) >= kShadowChunkBits) {
     munmap(mapping.header, mapping.reserved);
     return false;
   }

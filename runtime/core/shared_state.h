@@ -39,26 +39,29 @@ struct ShadowMapping {
   uint64_t reserved;
 };
 
-// Creates a new shadow object for a segment of `segment_size` bytes and maps
-// it; or opens an existing one, checking ownership, size and header. Either
+// Creates a new shadow object for a segment of `segment_size` bytes (its
+// words committed `chunk_shift` at a time, shadow_commit.h) and maps it; or opens an existing one, checking ownership, size and header. Either
 // tries to reserve address space for a shadow of `reserve_size` segment
 // bytes (no more than `segment_size` when the segment cannot grow), so that
 // extend_shadow_mapping() can grow the mapping in place. Returns false on
 // failure.
 bool create_shadow(const char *name, uint64_t segment_size, uint32_t generation,
-                   uint64_t reserve_size, ShadowMapping *out);
+                   uint64_t reserve_size, uint32_t chunk_shift, ShadowMapping *out);
 bool open_shadow(const char *name, uint64_t segment_size, uint32_t generation,
                  uint64_t reserve_size, ShadowMapping *out);
 
 // Registry lock held: grows the shadow object to `segment_size` bytes of
-// segment (its file and the size in its header). The new cells are zero.
+// segment (its file and the size in its header). The new words are zero.
 bool grow_shadow(const char *name, uint64_t segment_size);
 
-// Maps the shadow's cells up to `segment_size` bytes of segment right after
+// Maps the shadow's words up to `segment_size` bytes of segment right after
 // the part already mapped, inside the mapping's reservation. False when the
 // reservation is too small.
 bool extend_shadow_mapping(const char *name, uint64_t segment_size, ShadowMapping *mapping);
 
 uint64_t shadow_map_size(uint64_t segment_size);
+
+// The bytes of memory the shadow object `name` holds (0 if it is gone).
+uint64_t shadow_allocated_bytes(const char *name);
 
 }  // namespace shmcheck::core

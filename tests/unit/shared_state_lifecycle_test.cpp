@@ -236,7 +236,8 @@ TEST_F(SharedStateLifecycle, ScribbledStateNeverCrashesTheProcess) {
     scribble(s.readsets, sizeof s.readsets);
     scribble(s.modules, sizeof s.modules);
     scribble(&s.header.module_count, sizeof s.header.module_count);
-    scribble(core::g_runtime.segments[seg.ref].cells, 256 * sizeof(core::ShadowCellShm));
+    scribble(core::g_runtime.segments[seg.ref].words, 32 * sizeof(core::ShadowWordShm));
+    scribble(s.expanded, sizeof s.expanded);
     pid_t c = spawn([&] {
       for (uint64_t off = 0; off < 256; off += 4) {
         SHMCHECK_ACCESS(seg.ref, off, 4, AccessType::Read);
