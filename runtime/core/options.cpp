@@ -65,6 +65,36 @@ bool valid_session(const OptionString &session) {
   return true;
 }
 
+// The integer options' valid ranges (an exit status is 0..255: 256 would
+// turn a reported race into status 0).
+struct IntRange {
+  const char *name;
+  long low;
+  long high;
+};
+constexpr IntRange kIntRanges[] = {
+    {"exitcode", 0, 255},
+    {"verbosity", 0, 3},
+    {"trap_budget", 0, 100},
+    {"max_state_mb", 0, 1 << 30},
+};
+
+const char *range_problem(const char *name, size_t name_len, int value, char *buffer,
+                          size_t size) {
+  for (const IntRange &range : kIntRanges) {
+    if (strlen(range.name) != name_len || strncmp(range.name, name, name_len) != 0) continue;
+    if (value >= range.low && value <= range.high) return nullptr;
+    snprintf(buffer, size, "expected %ld..%ld", range.low, range.high);
+    return buffer;
+  }
+  return nullptr;
+}
+
+const char *range_problem(const char *, size_t, bool, char *, size_t) { return nullptr; }
+const char *range_problem(const char *, size_t, const OptionString &, char *, size_t) {
+  return nullptr;
+}
+
 std::string show_default(bool value) { return value ? "1" : "0"; }
 std::string show_default(int value) { return std::to_string(value); }
 std::string show_default(const char *value) { return fmt::format("\"{}\"", value); }
@@ -93,6 +123,7 @@ bool parse_options(const char *text, Options &out, char *error, size_t error_siz
     size_t item_len = static_cast<size_t>(p - start);
     const char *eq = static_cast<const char *>(memchr(start, '=', item_len));
     const char *problem = nullptr;
+    char range[48];
     if (eq == nullptr || eq == start) {
       problem = "expected name=value";
     } else {
@@ -100,9 +131,12 @@ bool parse_options(const char *text, Options &out, char *error, size_t error_siz
       const char *value = eq + 1;
       size_t value_len = item_len - name_len - 1;
       problem = "unknown option";
-#define SHMCHECK_OPTION(type, name, default_value, help)                 \
-  if (name_len == sizeof(#name) - 1 && strncmp(start, #name, name_len) == 0) \
-    problem = set_value(parsed.name, value, value_len);
+#define SHMCHECK_OPTION(type, name, default_value, help)                       \
+  if (name_len == sizeof(#name) - 1 && strncmp(start, #name, name_len) == 0) { \
+    problem = set_value(parsed.name, value, value_len);                        \
+    if (problem == nullptr)                                                    \
+      problem = range_problem(start, name_len, parsed.name, range, sizeof range); \
+  }
 #include "options.inc"
 #undef SHMCHECK_OPTION
     }

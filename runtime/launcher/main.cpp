@@ -39,20 +39,6 @@ constexpr const char *kRecordsPrefix = "records";
 
 void say(const std::string &line) { fmt::print(stderr, "shmcheck: {}\n", line); }
 
-bool read_text(const std::string &path, std::string &text, std::string *error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = strerror(errno);
-    return false;
-  }
-  char buffer[8192];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
-  if (n < 0) *error = strerror(errno);
-  close(fd);
-  return n == 0;
-}
-
 bool write_text(const std::string &path, const std::string &text, std::string *error) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -83,7 +69,7 @@ bool gather_suppressions(const std::vector<std::string> &files, std::string &mer
                          std::string *error) {
   for (const std::string &file : files) {
     std::string text, reason;
-    if (!read_text(file, text, &reason)) {
+    if (!report::read_suppressions_file(file, text, &reason)) {
       *error = "cannot read suppressions '" + file + "': " + reason;
       return false;
     }

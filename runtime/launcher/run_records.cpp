@@ -163,6 +163,7 @@ void RecordMerger::add(const std::string &text, const std::string &name) {
       p.start_time = start_time;
       p.exited = true;
       run_.races_suppressed += record.uint_or("races_suppressed");
+      run_.state_peak_bytes = std::max(run_.state_peak_bytes, record.uint_or("state_peak_bytes"));
     }
     // Other record kinds come from a newer runtime: skipped.
   }

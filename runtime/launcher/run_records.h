@@ -38,6 +38,7 @@ struct RunRecords {
   std::vector<SegmentSeen> segments;       // one per segment
   std::vector<report::PrintedRace> races;  // de-duplicated, in a stable order
   uint64_t races_suppressed = 0;           // as counted by processes that exited
+  uint64_t state_peak_bytes = 0;           // the shared state's peak size
   std::vector<std::string> problems;       // unreadable files, malformed lines
 };
 

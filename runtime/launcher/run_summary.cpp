@@ -41,6 +41,9 @@ std::string format_summary(const RunRecords &run, const RunFacts &facts,
   if (run.races_suppressed > 0)
     out += fmt::format("shmcheck: {} suppressed\n",
                        counted(run.races_suppressed, "race was", "races were"));
+  if (run.state_peak_bytes > 0)
+    out += fmt::format("shmcheck: the shared state took at most {} MiB\n",
+                       (run.state_peak_bytes + (1 << 20) - 1) >> 20);
   if (facts.program_signal != 0)
     out += fmt::format("shmcheck: the program was killed by signal {} ({})\n",
                        facts.program_signal, sigabbrev_np(facts.program_signal) != nullptr

@@ -131,6 +131,7 @@ std::string exit_record(const ExitFacts &facts) {
   out.member("start_time", facts.start_time);
   out.member("races_reported", facts.races_reported);
   out.member("races_suppressed", facts.races_suppressed);
+  out.member("state_peak_bytes", facts.state_peak_bytes);
   out.end_object();
   return finish_line(out);
 }

@@ -43,6 +43,7 @@ struct ExitFacts {
   uint64_t start_time = 0;
   uint64_t races_reported = 0;
   uint64_t races_suppressed = 0;
+  uint64_t state_peak_bytes = 0;  // of the session's shared state, so far
 };
 
 // Each returns one line, newline included.

@@ -80,6 +80,7 @@ void record_process_exit() {
   facts.start_time = g_runtime.start_time;
   facts.races_reported = g_runtime.reported_count.load();
   facts.races_suppressed = suppressed_race_count();
+  facts.state_peak_bytes = state().header.state_peak_bytes.load(std::memory_order_relaxed);
   record_append(report::exit_record(facts));
 }
 

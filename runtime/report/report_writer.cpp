@@ -50,14 +50,31 @@ int output_fd() {
   return g_log_fd;
 }
 
-void write_all(int fd, const std::string &text) {
+// False when the text could not all be written.
+bool write_fully(int fd, const std::string &text) {
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
+  return true;
+}
+
+// A report that the log cannot take (a full disk, /dev/full) goes to stderr
+// after one line that says so; later reports go to stderr directly.
+void write_all(int fd, const std::string &text) {
+  if (write_fully(fd, text) || fd == 2) return;
+  const int saved = errno;
+  print_error(fmt::format("shmcheck: cannot write to log '{}.{}': {}; writing reports to "
+                          "stderr",
+                          g_runtime.options.log_path.c_str(), getpid(),
+                          strerror(saved != 0 ? saved : EIO))
+                  .c_str());
+  if (g_log_fd > 2) close(g_log_fd);
+  g_log_fd = 2;
+  write_fully(2, text);
 }
 
 std::string base_name(const std::string &path) {

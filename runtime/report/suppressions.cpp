@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace shmcheck::report {
@@ -133,26 +134,45 @@ bool SuppressionList::parse(std::string_view text, const std::string &source,
   return true;
 }
 
-bool SuppressionList::load_file(const std::string &path, std::string *error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  std::string text;
-  int saved = 0;
-  if (fd >= 0) {
-    char buffer[4096];
-    for (;;) {
-      ssize_t n = read(fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) saved = errno;
-      if (n <= 0) break;
-      text.append(buffer, static_cast<size_t>(n));
-    }
-    close(fd);
-  } else {
-    saved = errno;
+bool read_suppressions_file(const std::string &path, std::string &text, std::string *reason) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    *reason = strerror(errno);
+    return false;
   }
-  if (saved != 0) {
-    if (error != nullptr)
-      *error = "cannot read suppressions '" + path + "': " + strerror(saved);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *reason = "not a regular file";
+    close(fd);
+    return false;
+  }
+  text.clear();
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *reason = strerror(errno);
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > kMaxSuppressionsBytes) {
+      *reason = "larger than " + std::to_string(kMaxSuppressionsBytes >> 20) + " MiB";
+      close(fd);
+      return false;
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return true;
+}
+
+bool SuppressionList::load_file(const std::string &path, std::string *error) {
+  std::string text, reason;
+  if (!read_suppressions_file(path, text, &reason)) {
+    if (error != nullptr) *error = "cannot read suppressions '" + path + "': " + reason;
     return false;
   }
   return parse(text, "suppressions '" + path + "'", error);

@@ -34,6 +34,14 @@ struct Suppression {
 // True when `pattern` (with '*', '^', '$') matches `text`.
 bool pattern_matches(std::string_view pattern, std::string_view text);
 
+// A suppressions file holds at most this much (a real one is a few KiB).
+inline constexpr size_t kMaxSuppressionsBytes = 1 << 20;
+
+// Reads a suppressions file: a regular file of at most
+// kMaxSuppressionsBytes (a device such as /dev/zero, a FIFO or a directory
+// is refused at once). On failure sets `reason` and returns false.
+bool read_suppressions_file(const std::string &path, std::string &text, std::string *reason);
+
 class SuppressionList {
  public:
   // Adds the suppressions in `text`; `source` names it in error messages

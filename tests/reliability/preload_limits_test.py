@@ -26,19 +26,13 @@ RUNTIME = os.environ.get("SHMCHECK_RUNTIME", "")
 BIN = os.environ.get("SHMCHECK_RELIABILITY_BIN", "")
 SOURCE_DIR = os.environ.get("SHMCHECK_SOURCE_DIR", ".")
 INSIDE = os.environ.get("SHMCHECK_PRELOAD_TEST_INSIDE") == "1"
-NOBODY = 65534
 REPORT_START = "WARNING: shmcheck: data race"
 UNCHECKED = "shmcheck: no process was checked"
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 from run_scenario import rerun_in_private_namespaces  # noqa: E402
-
-
-def as_nobody():
-    """preexec_fn: the child becomes user and group nobody, no other groups."""
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from other_user import NOBODY, as_nobody, reachable_copy  # noqa: E402
 
 
 class PreloadLimits(unittest.TestCase):
@@ -79,9 +73,19 @@ class PreloadLimits(unittest.TestCase):
         shutil.copy2(os.path.join(BIN, name), path)
         return path
 
+    def launcher_for(self, user):
+        """The launcher, runnable by `user`: for another user a copy (with the
+        runtime beside it, where it looks for it), since the build directory
+        may be closed to others."""
+        if user != NOBODY:
+            return LAUNCHER
+        reachable_copy(RUNTIME, self.work, os.path.join("lib", "libshmcheck.so"))
+        return reachable_copy(LAUNCHER, self.work, os.path.join("bin", "shmcheck"))
+
     def assert_named_and_unchecked(self, program, reason, shown=None, user=None):
         plain = self.run_command(program, "2000", user=user)
-        result = self.run_command(LAUNCHER, "--", shown or program, "2000", user=user)
+        result = self.run_command(self.launcher_for(user), "--", shown or program, "2000",
+                                  user=user)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout, plain.stdout)
         self.assertNotIn(REPORT_START, result.stderr)

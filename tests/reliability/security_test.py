@@ -34,19 +34,13 @@ BIN = os.environ.get("SHMCHECK_RELIABILITY_BIN", "")
 E2E_BIN = os.environ.get("SHMCHECK_E2E_BIN", "")
 SOURCE_DIR = os.environ.get("SHMCHECK_SOURCE_DIR", ".")
 INSIDE = os.environ.get("SHMCHECK_SECURITY_TEST_INSIDE") == "1"
-NOBODY = 65534
 STATE_MAGIC = 0x3154534B43484D53  # "SHMCKST1", runtime/core/shared_layout.h
 REPORT_START = "WARNING: shmcheck: data race"
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 from run_scenario import rerun_in_private_namespaces  # noqa: E402
-
-
-def as_nobody():
-    """preexec_fn: the child becomes user and group nobody, no other groups."""
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from other_user import NOBODY, as_nobody, reachable_copy  # noqa: E402
 
 
 def digest(path):
@@ -84,7 +78,13 @@ class SecurityTest(unittest.TestCase):
         return env
 
     def run_program(self, *command, preload=True, options="", user=None, timeout=120):
-        return subprocess.run(list(command), env=self.env(options, preload), capture_output=True,
+        env = self.env(options, preload)
+        if user == NOBODY:
+            # The build directory may be closed to other users.
+            command = (reachable_copy(command[0], self.work),) + command[1:]
+            if preload:
+                env["LD_PRELOAD"] = reachable_copy(RUNTIME, self.work)
+        return subprocess.run(list(command), env=env, capture_output=True,
                               text=True, errors="replace", timeout=timeout, cwd=self.work,
                               preexec_fn=as_nobody if user == NOBODY else None)
 
