@@ -105,8 +105,8 @@ bool is_sync_word(SegmentRef segment, uint64_t offset, uint64_t size) {
   return true;
 }
 
-SyncWordTyping type_access(SegmentRef segment, uint64_t offset, uint64_t size, AccessType type,
-                           MemoryOrder order) {
+SyncWordTyping type_access_slow(SegmentRef segment, uint64_t offset, uint64_t size,
+                                AccessType type, MemoryOrder order) {
   SyncWordTyping typing{type, order, false};
   if (!g_runtime.options.sync_words) return typing;
   if (type == AccessType::AtomicUpdate) {

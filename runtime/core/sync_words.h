@@ -43,8 +43,17 @@ struct SyncWordTyping {
   MemoryOrder order;
   bool acquire_after;  // a plain load of a sync word
 };
-SyncWordTyping type_access(SegmentRef segment, uint64_t offset, uint64_t size,
-                           AccessType type, MemoryOrder order);
+SyncWordTyping type_access_slow(SegmentRef segment, uint64_t offset, uint64_t size,
+                                AccessType type, MemoryOrder order);
+// Inline: most accesses are plain ones in a session without sync words.
+inline SyncWordTyping type_access(SegmentRef segment, uint64_t offset, uint64_t size,
+                                  AccessType type, MemoryOrder order) {
+  if (type == AccessType::AtomicUpdate ||
+      ((type == AccessType::Read || type == AccessType::Write) &&
+       state().sync_words.used.load(std::memory_order_relaxed) != 0))
+    return type_access_slow(segment, offset, size, type, order);
+  return {type, order, false};
+}
 
 // The acquire of a plain load of a sync word, taken after the load: noted
 // by access(), taken by access_completed() or else by the thread's next
