@@ -496,10 +496,10 @@ void release(ThreadState *thread, const SyncKey &key) {
 }
 
 void atomic_update_done(ThreadState *thread, SegmentRef segment, uint64_t offset,
-                        uint64_t size, uint64_t before, uint64_t after) {
+                        uint64_t size, uint64_t before, uint64_t after, bool exchange) {
   if (thread == nullptr || size == 0 || size > 8 || !g_runtime.enabled.load(std::memory_order_relaxed))
     return;
-  spin_update(thread, segment, offset, before, after);
+  spin_update(thread, segment, offset, before, after, exchange);
 }
 
 void sync_destroyed(const SyncKey &key) {

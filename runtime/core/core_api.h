@@ -206,14 +206,16 @@ void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset,
 // as a release store and a plain Read as an acquire load (taken after the
 // load: in access_completed(), or else at the thread's next access or
 // release). [signal-safe] Call after a read-modify-write of `size` <= 8
-// bytes executed, with the word's value before and after it: a change from
-// 0 to non-zero takes a spinlock (SyncKind::SpinWord, shown in "locks"),
-// which the thread's next plain store to the word, or an update back to 0,
-// drops. A front end that captures a locked instruction (a trap, or a
-// patched site) calls access(AtomicUpdate, kSeqCst) before it runs,
+// bytes executed, with the word's value before and after it, and whether
+// it was an exchange or a compare-exchange (the updates that take locks;
+// not a counter's fetch_add): an exchange from 0 to non-zero takes a
+// spinlock (SyncKind::SpinWord, shown in "locks"), which the thread's next
+// store to the word or next update of it drops. A front end that captures
+// a locked instruction (a trap, or a patched site) calls
+// access(AtomicUpdate, kSeqCst) before it runs,
 // access_completed(AtomicUpdate, kSeqCst) and this after.
 void atomic_update_done(ThreadState *thread, SegmentRef segment, uint64_t offset,
-                        uint64_t size, uint64_t before, uint64_t after);
+                        uint64_t size, uint64_t before, uint64_t after, bool exchange);
 
 // ---------------------------------------------------------------------------
 // Synchronization. Every edge is expressed as release(key) ... acquire(key)

@@ -127,12 +127,15 @@ void defer_acquire(ThreadState *thread, SegmentRef segment, uint64_t offset) {
 }
 
 void spin_update(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t before,
-                 uint64_t after) {
+                 uint64_t after, bool exchange) {
   if (thread == nullptr || !g_runtime.options.sync_words) return;
   const SyncKey key{SyncKind::SpinWord, segment, offset};
   const bool held = holds_spin(thread, segment, offset);
-  if (before == 0 && after != 0 && !held) lock_held(thread, key, false);
-  else if (after == 0 && held) lock_dropped(thread, key);
+  if (exchange && before == 0 && after != 0) {
+    if (!held) lock_held(thread, key, false);
+  } else if (held) {
+    lock_dropped(thread, key);
+  }
 }
 
 void spin_store(ThreadState *thread, SegmentRef segment, uint64_t offset) {

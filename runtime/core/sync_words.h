@@ -66,11 +66,13 @@ inline void take_pending_acquire(ThreadState *thread) {
   }
 }
 
-// Spinlocks shown in "locks": an update of a sync word from 0 to non-zero
-// holds it until the thread stores to the word (an atomic store, or a plain
-// one that type_access made atomic) or brings it back to 0 with an update.
+// Spinlocks shown in "locks": an exchange or compare-exchange of a sync
+// word from 0 to non-zero holds it until the thread stores to the word (an
+// atomic store, or a plain one that type_access made atomic) or updates it
+// again (a fetch_sub release; an LWLock-style release that leaves flag bits
+// set). Counters (fetch_add from 0) take nothing.
 void spin_update(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t before,
-                 uint64_t after);
+                 uint64_t after, bool exchange);
 void spin_store(ThreadState *thread, SegmentRef segment, uint64_t offset);
 
 // "sync words N (M not recorded)" for verbosity=1.

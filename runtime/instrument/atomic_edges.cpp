@@ -72,12 +72,13 @@ void AtomicSite::after(core::AccessType type, int order) {
     remember_relaxed_load(key_of(place_));
 }
 
-void AtomicSite::update_values(uint64_t before, uint64_t after) {
+void AtomicSite::update_values(uint64_t before, uint64_t after,
+                               bool exchange) {
   if (thread_ == nullptr)
     return;
   interpose::RuntimeScope scope;
   core::atomic_update_done(thread_, place_.segment, place_.offset, size_,
-                           before, after);
+                           before, after, exchange);
 }
 
 void fence_edges(int order) {

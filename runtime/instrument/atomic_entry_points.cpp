@@ -45,7 +45,8 @@ uint64_t word_value(T value) {
 }
 
 template <typename T, typename Operation>
-T update(volatile T *a, int order, uintptr_t pc, Operation operation) {
+T update(volatile T *a, int order, uintptr_t pc, bool exchange,
+         Operation operation) {
   if (!maybe_shared(a))
     return operation();
   AtomicSite site(a, sizeof(T), pc);
@@ -53,7 +54,8 @@ T update(volatile T *a, int order, uintptr_t pc, Operation operation) {
   const T old = operation();
   site.after(Type::AtomicUpdate, order);
   if (site.active())
-    site.update_values(word_value(old), word_value(AtomicOps<T>::load(a, 0)));
+    site.update_values(word_value(old), word_value(AtomicOps<T>::load(a, 0)),
+                       exchange);
   return old;
 }
 
@@ -71,7 +73,7 @@ bool compare_exchange(volatile T *a, T *expected, T desired, int order,
   if (done) {
     site.after(Type::AtomicUpdate, order);
     if (site.active())
-      site.update_values(word_value(wanted), word_value(desired));
+      site.update_values(word_value(wanted), word_value(desired), true);
   } else
     site.after(Type::AtomicRead, failure_order);
   return done;
@@ -83,6 +85,7 @@ bool compare_exchange(volatile T *a, T *expected, T desired, int order,
   SHMCHECK_INTERCEPTOR T __tsan_atomic##bits##_##name(volatile T *a, T v,     \
                                                       int order) {            \
     return update(a, order, SHMCHECK_PC,                                      \
+                  __builtin_strcmp(#name, "exchange") == 0,                   \
                   [a, v] { return AtomicOps<T>::name(a, v); });               \
   }
 

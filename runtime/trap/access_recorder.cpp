@@ -74,7 +74,7 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
       core::access(thread, a.segment, offset, length, type, order, stack);
       if (recorded->count < sizeof(recorded->items) / sizeof(RecordedAccess))
         recorded->items[recorded->count++] = {a.segment, offset, length, type,
-                                              order, alias, before};
+                                              order, alias, before, false};
     }
   });
 }
@@ -95,7 +95,7 @@ void complete_recorded(const RecordedAccesses &recorded) {
                              r.order);
     if (r.alias != 0)
       core::atomic_update_done(thread, r.segment, r.offset, r.size, r.before,
-                               read_word(r.alias, r.size));
+                               read_word(r.alias, r.size), r.exchange);
   }
 }
 

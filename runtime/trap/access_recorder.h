@@ -25,6 +25,7 @@ struct RecordedAccess {
   // With the value after, it tells the core whether a spinlock was taken.
   uintptr_t alias;
   uint64_t before;
+  bool exchange;  // xchg or cmpxchg (set by the caller after record_range)
 };
 // Trivial so that it can live in thread-local storage: declare as `{}`.
 struct RecordedAccesses {

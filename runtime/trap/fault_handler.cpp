@@ -152,6 +152,8 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
                  decoded.locked ? core::kSeqCst : 0, frames, frame_count,
                  &recorded);
   }
+  for (size_t i = 0; i < recorded.count; ++i)
+    recorded.items[i].exchange = decoded.exchanges;
   if (budget_active())
     *synchronizing = synchronizes(decoded, recorded);
 

@@ -37,7 +37,7 @@ void take(const Attached &seg, uint64_t before) {
   SHMCHECK_ACCESS(seg.ref, kLock, 1, AccessType::AtomicUpdate);
   core::access_completed(core::current_thread(), seg.ref, kLock, 1, AccessType::AtomicUpdate,
                          core::kSeqCst);
-  core::atomic_update_done(core::current_thread(), seg.ref, kLock, 1, before, 1);
+  core::atomic_update_done(core::current_thread(), seg.ref, kLock, 1, before, 1, true);
 }
 
 class SyncWords : public ::testing::Test {
