@@ -25,6 +25,7 @@
 #include "segment_registry.h"
 #include "shared_state.h"
 #include "sync_table.h"
+#include "sync_words.h"
 #include "vector_clock.h"
 
 // Optional hook defined by the checked program (runtime/include/shmcheck/hooks.h).
@@ -292,6 +293,7 @@ void process_exit() {
   flush_reports();
   if (g_runtime.options.verbosity >= 1) {
     print_counters();
+    print_sync_word_counters();
     print_suppression_counts();
   }
   record_process_exit();
@@ -504,8 +506,16 @@ void acquire(ThreadState *thread, const SyncKey &key) {
 
 void release(ThreadState *thread, const SyncKey &key) {
   if (thread == nullptr || !g_runtime.enabled.load(std::memory_order_relaxed)) return;
+  take_pending_acquire(thread);  // it happened before this release
   sync_release_from(key, thread->shm->vc);
   advance_epoch(thread);
+}
+
+void atomic_update_done(ThreadState *thread, SegmentRef segment, uint64_t offset,
+                        uint64_t size, uint64_t before, uint64_t after, bool exchange) {
+  if (thread == nullptr || size == 0 || size > 8 || !g_runtime.enabled.load(std::memory_order_relaxed))
+    return;
+  spin_update(thread, segment, offset, before, after, exchange);
 }
 
 void sync_destroyed(const SyncKey &key) {

@@ -200,6 +200,23 @@ void plain_loads_are_exact();
 void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset,
                       uint64_t size, AccessType type, MemoryOrder order);
 
+// Synchronisation words (sync_words=1). access() with AtomicUpdate makes the
+// bytes it covers a sync word, for every process of the session; from then
+// on access() itself treats a plain Write that lies wholly inside sync words
+// as a release store and a plain Read as an acquire load (taken after the
+// load: in access_completed(), or else at the thread's next access or
+// release). [signal-safe] Call after a read-modify-write of `size` <= 8
+// bytes executed, with the word's value before and after it, and whether
+// it was an exchange or a compare-exchange (the updates that take locks;
+// not a counter's fetch_add): an exchange from 0 to non-zero takes a
+// spinlock (SyncKind::SpinWord, shown in "locks"), which the thread's next
+// store to the word or next update of it drops. A front end that captures
+// a locked instruction (a trap, or a patched site) calls
+// access(AtomicUpdate, kSeqCst) before it runs,
+// access_completed(AtomicUpdate, kSeqCst) and this after.
+void atomic_update_done(ThreadState *thread, SegmentRef segment, uint64_t offset,
+                        uint64_t size, uint64_t before, uint64_t after, bool exchange);
+
 // ---------------------------------------------------------------------------
 // Synchronization. Every edge is expressed as release(key) ... acquire(key)
 // on a process-independent key.
@@ -215,6 +232,8 @@ enum class SyncKind : uint8_t {
                     // creation counter)
   ThreadExit,       // a = process incarnation, b = pthread_t
   ProcessExit,      // a = pid, b = 0
+  SpinWord,         // a = SegmentRef, b = offset: a spinlock on a sync word
+                    // (held-lock name only; its edges go through InSegment)
 };
 struct SyncKey {
   SyncKind kind;

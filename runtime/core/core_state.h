@@ -41,6 +41,12 @@ struct ThreadState {
   // lock it takes and drops every iteration keeps finding its few contexts
   // here, so the history ring does not churn and the depot is not searched.
   CachedContext contexts[kContextCacheSize];
+  // A plain load of a sync word acquires only after it read its value: the
+  // location waits here for access_completed(), else for the thread's next
+  // access or release (instrumented mode is called before the load).
+  bool acquire_pending;
+  SegmentRef pending_segment;
+  uint64_t pending_offset;
 
   Clock own_clock() const { return shm->vc.c[slot]; }
 };

@@ -20,6 +20,11 @@
 // protection cannot tell apart): it never races with an atomic write, in
 // either order, and a plain load of a byte last written atomically acquires
 // like an atomic acquire load.
+//
+// Sync words (sync_words.h) come first: with sync_words=1 a plain access
+// that lies on a word once updated by a locked instruction is checked as the
+// atomic it compiled from (type_access), before any of the above applies;
+// atomic_plain_loads then only concerns the plain loads of other bytes.
 #include <cstddef>
 #include <cstring>
 
@@ -32,6 +37,7 @@
 #include "core_state.h"
 #include "shadow_commit.h"
 #include "shadow_words.h"
+#include "sync_words.h"
 
 namespace shmcheck::core {
 namespace {
@@ -467,6 +473,10 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t s
   if (shadow == nullptr || offset >= local.size) return;
   if (size > local.size - offset) size = local.size - offset;
 
+  take_pending_acquire(thread);
+  const SyncWordTyping typing = type_access(segment, offset, size, type, order);
+  type = typing.type;
+  order = typing.order;
   const bool atomic = is_atomic(type);
   const bool write = is_write(type);
   const SyncKey location{SyncKind::InSegment, segment, offset};
@@ -504,6 +514,8 @@ void access(ThreadState *thread, SegmentRef segment, uint64_t offset, uint64_t s
 
   if (k.upgraded) acquire(thread, location);
   if (atomic && type != AccessType::AtomicRead && has_release(order)) release(thread, location);
+  if (typing.acquire_after) defer_acquire(thread, segment, offset);
+  if (type == AccessType::AtomicWrite) spin_store(thread, segment, offset);
 
   if (k.found) {
     RaceFacts facts{};
@@ -539,6 +551,11 @@ void access_completed(ThreadState *thread, SegmentRef segment, uint64_t offset, 
   LocalSegment &local = g_runtime.segments[segment];
   ShadowHeaderShm *shadow = local.shadow.load(std::memory_order_acquire);
   if (shadow == nullptr || offset >= local.size) return;
+  if (type == AccessType::Read && thread->acquire_pending &&
+      thread->pending_segment == segment && thread->pending_offset == offset) {
+    take_pending_acquire(thread);  // a plain load of a sync word
+    return;
+  }
   const SyncKey location{SyncKind::InSegment, segment, offset};
   bool acquires = (type == AccessType::AtomicRead || type == AccessType::AtomicUpdate) &&
                   has_acquire(order);

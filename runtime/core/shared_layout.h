@@ -25,7 +25,7 @@ namespace shmcheck::core {
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
 inline constexpr uint32_t kLayoutVersion = 4;  // 2: segment names, 3: sync object versions,
-                                               // 4: compact shadow words
+                                               // 4: compact shadow words, sync words
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
@@ -365,6 +365,19 @@ struct ExpandedWordShm {
   ShadowCellShm cells[8];
 };
 static_assert(sizeof(ExpandedWordShm) == 216);
+// Synchronisation words (sync_words.h): the bytes that a locked instruction
+// or an atomic read-modify-write has updated. A set of 8-byte granules with
+// open addressing, changed only by compare-and-swap and fetch-or: an entry
+// is (granule key << 8 | byte mask), 0 when empty, and is never removed
+// (the key carries the segment entry's generation, so a reused entry does
+// not inherit the words of its previous segment).
+// ---------------------------------------------------------------------------
+inline constexpr uint32_t kSyncWordEntries = 1u << 18;  // a power of two
+struct SyncWordTableShm {
+  std::atomic<uint64_t> used;     // granules recorded
+  std::atomic<uint64_t> dropped;  // granules that found no free entry
+  std::atomic<uint64_t> entries[kSyncWordEntries];
+};
 
 // ---------------------------------------------------------------------------
 // The state object.
@@ -428,6 +441,7 @@ struct SharedStateShm {
   StackDepotShm depot;
   SegmentNameShm segment_names[kMaxSegments];
   ExpandedWordShm expanded[kExpandedWords];
+  SyncWordTableShm sync_words;
 };
 
 }  // namespace shmcheck::core

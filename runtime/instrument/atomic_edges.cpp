@@ -72,6 +72,15 @@ void AtomicSite::after(core::AccessType type, int order) {
     remember_relaxed_load(key_of(place_));
 }
 
+void AtomicSite::update_values(uint64_t before, uint64_t after,
+                               bool exchange) {
+  if (thread_ == nullptr)
+    return;
+  interpose::RuntimeScope scope;
+  core::atomic_update_done(thread_, place_.segment, place_.offset, size_,
+                           before, after, exchange);
+}
+
 void fence_edges(int order) {
   FenceState &f = t_fences;
   if (has_release(order))

@@ -38,6 +38,10 @@ class AtomicSite {
   // After the operation: checks the access and takes the acquire `order`
   // implies (for a failed compare-exchange: its failure order).
   void after(core::AccessType type, int order);
+  // After a successful update: the word's value before and after it, and
+  // whether it was an exchange or compare-exchange
+  // (core::atomic_update_done: spinlocks shown in reports).
+  void update_values(uint64_t before, uint64_t after, bool exchange);
 
  private:
   core::ThreadState *thread_ = nullptr;

@@ -33,14 +33,29 @@ void store(volatile T *a, T v, int order, uintptr_t pc) {
   site.after(Type::AtomicWrite, order);
 }
 
+// The word's value around an update, for the spinlocks shown in reports
+// (the value after is read again: exact unless another thread changed the
+// word meanwhile, which a held spinlock's word does not).
+template <typename T>
+uint64_t word_value(T value) {
+  if constexpr (sizeof(T) <= 8)
+    return static_cast<uint64_t>(value) & (~0ull >> (64 - 8 * sizeof(T)));
+  else
+    return 1;  // 16-byte words are not spinlocks
+}
+
 template <typename T, typename Operation>
-T update(volatile T *a, int order, uintptr_t pc, Operation operation) {
+T update(volatile T *a, int order, uintptr_t pc, bool exchange,
+         Operation operation) {
   if (!maybe_shared(a))
     return operation();
   AtomicSite site(a, sizeof(T), pc);
   site.before_store(order);
   const T old = operation();
   site.after(Type::AtomicUpdate, order);
+  if (site.active())
+    site.update_values(word_value(old), word_value(AtomicOps<T>::load(a, 0)),
+                       exchange);
   return old;
 }
 
@@ -53,10 +68,13 @@ bool compare_exchange(volatile T *a, T *expected, T desired, int order,
     return AtomicOps<T>::compare_exchange(a, expected, desired);
   AtomicSite site(a, sizeof(T), pc);
   site.before_store(order);
+  const T wanted = *expected;
   const bool done = AtomicOps<T>::compare_exchange(a, expected, desired);
-  if (done)
+  if (done) {
     site.after(Type::AtomicUpdate, order);
-  else
+    if (site.active())
+      site.update_values(word_value(wanted), word_value(desired), true);
+  } else
     site.after(Type::AtomicRead, failure_order);
   return done;
 }
@@ -67,6 +85,7 @@ bool compare_exchange(volatile T *a, T *expected, T desired, int order,
   SHMCHECK_INTERCEPTOR T __tsan_atomic##bits##_##name(volatile T *a, T v,     \
                                                       int order) {            \
     return update(a, order, SHMCHECK_PC,                                      \
+                  __builtin_strcmp(#name, "exchange") == 0,                   \
                   [a, v] { return AtomicOps<T>::name(a, v); });               \
   }
 

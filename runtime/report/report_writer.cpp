@@ -117,6 +117,9 @@ std::string segment_name(uint32_t index, uint8_t kind, uint64_t id, uint64_t key
 std::string lock_text(const HeldLockShm &lock) {
   std::string mode = lock.shared ? "read " : "write ";
   switch (static_cast<SyncKind>(lock.kind)) {
+    case SyncKind::SpinWord:  // a spinlock word: named like a lock in a segment
+      mode = "spin ";
+      [[fallthrough]];
     case SyncKind::InSegment: {
       if (lock.a < kMaxSegments) {
         const SegmentShm &seg = state().segments[lock.a];

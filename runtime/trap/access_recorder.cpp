@@ -1,5 +1,7 @@
 #include "trap/access_recorder.h"
 
+#include <cstring>
+
 #include "interpose/runtime_state.h"
 #include "trap/attachment_table.h"
 
@@ -20,6 +22,17 @@ bool clip(const Attachment &a, uintptr_t address, uintptr_t end,
   *offset = a.offset_of(from);
   *length = to - from;
   return true;
+}
+
+bool word_sized(uint64_t size) {
+  return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+// A word through the alias (a plain load: x86 keeps aligned ones whole).
+uint64_t read_word(uintptr_t alias, uint64_t size) {
+  uint64_t value = 0;
+  memcpy(&value, reinterpret_cast<const void *>(alias), size);
+  return value;
 }
 
 }  // namespace
@@ -51,10 +64,17 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
     uint64_t length = 0;
     if (a.watched && a.segment != core::kNoSegment &&
         clip(a, address, end, &offset, &length)) {
+      uintptr_t alias = 0;
+      uint64_t before = 0;
+      if (type == core::AccessType::AtomicUpdate && length == size &&
+          word_sized(size) && a.alias != 0 && a.readable()) {
+        alias = a.alias + (address - a.base);
+        before = read_word(alias, size);
+      }
       core::access(thread, a.segment, offset, length, type, order, stack);
       if (recorded->count < sizeof(recorded->items) / sizeof(RecordedAccess))
         recorded->items[recorded->count++] = {a.segment, offset, length, type,
-                                              order};
+                                              order, alias, before, false};
     }
   });
 }
@@ -73,6 +93,9 @@ void complete_recorded(const RecordedAccesses &recorded) {
         r.type != core::AccessType::AtomicWrite)
       core::access_completed(thread, r.segment, r.offset, r.size, r.type,
                              r.order);
+    if (r.alias != 0)
+      core::atomic_update_done(thread, r.segment, r.offset, r.size, r.before,
+                               read_word(r.alias, r.size), r.exchange);
   }
 }
 

@@ -20,6 +20,12 @@ struct RecordedAccess {
   uint64_t size;
   core::AccessType type;
   core::MemoryOrder order;
+  // An update of 1, 2, 4 or 8 bytes: where the alias shows the word, and
+  // its value read there before the instruction ran (0 alias: not read).
+  // With the value after, it tells the core whether a spinlock was taken.
+  uintptr_t alias;
+  uint64_t before;
+  bool exchange;  // xchg or cmpxchg (set by the caller after record_range)
 };
 // Trivial so that it can live in thread-local storage: declare as `{}`.
 struct RecordedAccesses {
@@ -33,7 +39,8 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
                   core::MemoryOrder order, const uintptr_t *frames,
                   size_t frame_count, RecordedAccesses *recorded);
 
-// [signal-safe] Call once the recorded accesses have executed.
+// [signal-safe] Call once the recorded accesses have executed: loads take
+// their acquire, updates report their values (core::atomic_update_done).
 void complete_recorded(const RecordedAccesses &recorded);
 
 // True when [address, address + size) overlaps a watched attachment.

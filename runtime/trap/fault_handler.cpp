@@ -110,15 +110,17 @@ bool decode_fault(const mcontext_t &context, uintptr_t fault_address,
 }
 
 // With the trap lock held. See fault_handler.h for the four ways.
-// Whether a recorded access synchronizes: a locked instruction, or a load of
-// a location last written atomically (an acquire, with atomic_plain_loads).
+// Whether a recorded access synchronizes: a locked instruction, or a plain
+// access to a location last written atomically (a sync word's release store
+// or acquire load, or a load that atomic_plain_loads makes an acquire).
 // The trap budget never samples such a page away.
 bool synchronizes(const DecodedAccesses &decoded,
                   const RecordedAccesses &recorded) {
   if (decoded.locked)
     return true;
   for (size_t i = 0; i < recorded.count; ++i)
-    if (recorded.items[i].type == core::AccessType::Read &&
+    if ((recorded.items[i].type == core::AccessType::Read ||
+         recorded.items[i].type == core::AccessType::Write) &&
         core::written_atomically(recorded.items[i].segment,
                                  recorded.items[i].offset))
       return true;
@@ -150,6 +152,8 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
                  decoded.locked ? core::kSeqCst : 0, frames, frame_count,
                  &recorded);
   }
+  for (size_t i = 0; i < recorded.count; ++i)
+    recorded.items[i].exchange = decoded.exchanges;
   if (budget_active())
     *synchronizing = synchronizes(decoded, recorded);
 

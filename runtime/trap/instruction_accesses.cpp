@@ -280,6 +280,8 @@ bool decode_accesses(uintptr_t pc, const mcontext_t &context,
   }
   out->locked = (insn.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0 ||
                 (insn.mnemonic == ZYDIS_MNEMONIC_XCHG && has_memory_operand);
+  out->exchanges = insn.mnemonic == ZYDIS_MNEMONIC_XCHG ||
+                   insn.mnemonic == ZYDIS_MNEMONIC_CMPXCHG;
   return true;
 }
 

@@ -49,6 +49,7 @@ struct MoveForm {
 struct DecodedAccesses {
   uint8_t length = 0;           // instruction length in bytes
   bool locked = false;          // lock prefix, or xchg with memory
+  bool exchanges = false;       // xchg or cmpxchg: the updates that take locks
   bool repeated = false;        // rep/repe/repne prefix on a string op
   StringOp string_op = StringOp::None;
   uint8_t element_size = 0;     // string element size in bytes

@@ -42,6 +42,13 @@ def parse_args():
     p.add_argument("--instrumented", required=True)
     p.add_argument("--plain", required=True,
                    help="the uninstrumented build, for trap mode")
+    p.add_argument("--expect-trap", choices=["race", "clean"],
+                   help="trap mode's own verdict when it differs from "
+                        "--expect (the instrumented one); the reported "
+                        "lines are then not compared between the modes")
+    p.add_argument("--trap-report-regex", action="append", default=[],
+                   help="some trap mode report must match this regular "
+                        "expression")
     p.add_argument("--trap-mode-differs", action="store_true",
                    help="trap mode is known to judge this program otherwise: "
                         "compare only the output of the plain build")
@@ -139,13 +146,15 @@ class Check:
             pairs.append(tuple(sorted(f for f in frames if f)))
         return sorted(pairs)
 
-    def check_run(self, label, status, out, err, pairs):
-        wanted_status = 66 if self.args.expect == "race" else 0
+    def check_run(self, label, status, out, err, pairs, expect=None,
+                  report_regex=()):
+        expect = expect or self.args.expect
+        wanted_status = 66 if expect == "race" else 0
         if status != wanted_status:
             self.fail(f"{label}: exit status {status}, expected {wanted_status}")
-        if self.args.expect == "clean" and pairs:
+        if expect == "clean" and pairs:
             self.fail(f"{label}: expected no report, got {pairs}")
-        if self.args.expect == "race":
+        if expect == "race":
             if not pairs:
                 self.fail(f"{label}: expected a race report, got none")
             elif self.expected and tuple(self.expected) not in pairs:
@@ -154,7 +163,7 @@ class Check:
             if not re.search(pattern, out):
                 self.fail(f"{label}: stdout does not match {pattern!r}")
         reports = [b for b in err.split(RULE) if REPORT_START in b]
-        for pattern in self.args.report_regex:
+        for pattern in list(self.args.report_regex) + list(report_regex):
             if not any(re.search(pattern, r) for r in reports):
                 self.fail(f"{label}: no report matches {pattern!r}")
 
@@ -223,16 +232,19 @@ def main():
     if not args.trap_mode_differs:
         p_status, p_out, p_err = check.run(args.plain, preload=True)
         p_pairs = check.race_pairs(p_err)
-        check.check_run("trap mode", p_status, p_out, p_err, p_pairs)
-        if sorted(set(p_pairs)) != sorted(set(pairs)):
+        check.check_run("trap mode", p_status, p_out, p_err, p_pairs,
+                        args.expect_trap, args.trap_report_regex)
+        if not args.expect_trap and sorted(set(p_pairs)) != sorted(set(pairs)):
             check.fail(f"reported lines differ: instrumented {pairs}, "
                        f"trap mode {p_pairs}")
         if not any(c > 0 for _, c in check.trap_counts(p_err, "trap mode")):
             check.fail("trap mode trapped nothing: nothing was compared")
         check.leftovers()
         log.append(("trap mode", p_out, p_err))
-    if args.expect == "clean":
+    if args.expect == "clean" or args.expect_trap == "clean":
         n_status, n_out, _ = check.run(args.plain, preload=None)
+        if args.expect != "clean":
+            out, status = p_out, p_status  # the clean run to compare with
         if n_out != out or n_status != status:
             check.fail("output differs from a run without the runtime:\n"
                        f"--- without\n{n_out}--- instrumented\n{out}")

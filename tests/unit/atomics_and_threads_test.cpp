@@ -83,6 +83,8 @@ TEST_F(AtomicsAndThreads, RelaxedAtomicsOfTwoProcessesDoNotRace) {
   EXPECT_EQ(session.report_count(), 0) << session.logs();
 }
 
+// Without sync words (with them, a plain store to a word once updated
+// atomically is a release store: sync_words_test.cpp).
 TEST_F(AtomicsAndThreads, PlainWriteRacesWithAtomicUpdate) {
   int shmid = session.make_segment(64);
   int sem = session.make_semaphores(1);
@@ -102,7 +104,7 @@ TEST_F(AtomicsAndThreads, PlainWriteRacesWithAtomicUpdate) {
       reap(b);
       return 0;
     });
-  });
+  }, "sync_words=0");
   EXPECT_EQ(status, 0);
   std::string logs = session.logs();
   EXPECT_EQ(session.report_count(), 1) << logs;
