@@ -11,7 +11,11 @@ set(SHMCHECK_INSTRUMENTED_PROGRAMS
   release_handoff tests/instrumented/programs/release_handoff.c
   relaxed_vs_plain tests/instrumented/programs/relaxed_vs_plain.c
   partial_mappings tests/e2e/programs/partial_mappings.c
-  posix_counter tests/e2e/programs/posix_counter.c)
+  posix_counter tests/e2e/programs/posix_counter.c
+  kernel_handoffs tests/e2e/programs/kernel_handoffs.c
+  file_locks tests/e2e/programs/file_locks.c
+  robust_recovery tests/e2e/programs/robust_recovery.c
+  lost_races tests/e2e/programs/lost_races.c)
 
 # shmcheck_add_programs(<prefix> <root> <instrument: ON|OFF>) adds one
 # executable per program, named <prefix><name>, built -O0 -g (one memory

@@ -45,6 +45,8 @@ def parse_args():
     p.add_argument("--trap-mode-differs", action="store_true",
                    help="trap mode is known to judge this program otherwise: "
                         "compare only the output of the plain build")
+    p.add_argument("--exit", type=int, default=None,
+                   help="expected exit status (default: 66 for a race, else 0)")
     p.add_argument("--stdout-regex", action="append", default=[])
     p.add_argument("--report-regex", action="append", default=[],
                    help="some report must match this regular expression")
@@ -140,7 +142,8 @@ class Check:
         return sorted(pairs)
 
     def check_run(self, label, status, out, err, pairs):
-        wanted_status = 66 if self.args.expect == "race" else 0
+        wanted_status = self.args.exit if self.args.exit is not None \
+            else 66 if self.args.expect == "race" else 0
         if status != wanted_status:
             self.fail(f"{label}: exit status {status}, expected {wanted_status}")
         if self.args.expect == "clean" and pairs:
