@@ -115,8 +115,10 @@ ssize_t read_through_segment(int fd, void *buffer, size_t length, uintptr_t call
 }  // namespace
 
 SHMCHECK_INTERCEPTOR ssize_t read(int fd, void *buffer, size_t length) {
-  KernelCall call(SYS_read, fd, reinterpret_cast<long>(buffer), static_cast<long>(length));
-  return call.returned(read_through_segment(fd, buffer, length, SHMCHECK_CALLER));
+  KernelCall call(SYS_read, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length));
+  return call.returned(
+      read_through_segment(fd, buffer, length, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -131,8 +133,10 @@ ssize_t write_through_segment(int fd, const void *buffer, size_t length, uintptr
 }  // namespace
 
 SHMCHECK_INTERCEPTOR ssize_t write(int fd, const void *buffer, size_t length) {
-  KernelCall call(SYS_write, fd, reinterpret_cast<long>(buffer), static_cast<long>(length));
-  return call.returned(write_through_segment(fd, buffer, length, SHMCHECK_CALLER));
+  KernelCall call(SYS_write, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length));
+  return call.returned(
+      write_through_segment(fd, buffer, length, SHMCHECK_CALLER));
 }
 
 SHMCHECK_INTERCEPTOR ssize_t pread(int fd, void *buffer, size_t length,
@@ -196,7 +200,8 @@ ssize_t writev_through_segment(int fd, const struct iovec *iov,
 SHMCHECK_INTERCEPTOR ssize_t writev(int fd, const struct iovec *iov,
                                     int iovcnt) {
   KernelCall call(SYS_writev, fd, reinterpret_cast<long>(iov), iovcnt);
-  return call.returned(writev_through_segment(fd, iov, iovcnt, SHMCHECK_CALLER));
+  return call.returned(
+      writev_through_segment(fd, iov, iovcnt, SHMCHECK_CALLER));
 }
 
 SHMCHECK_INTERCEPTOR ssize_t preadv(int fd, const struct iovec *iov,
@@ -238,8 +243,10 @@ ssize_t recv_through_segment(int fd, void *buffer, size_t length,
 
 SHMCHECK_INTERCEPTOR ssize_t recv(int fd, void *buffer, size_t length,
                                   int flags) {
-  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer), static_cast<long>(length), flags);
-  return call.returned(recv_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
+  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags);
+  return call.returned(
+      recv_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -270,8 +277,11 @@ ssize_t recvfrom_through_segment(int fd, void *buffer, size_t length,
 SHMCHECK_INTERCEPTOR ssize_t recvfrom(int fd, void *buffer, size_t length,
                                       int flags, struct sockaddr *from,
                                       socklen_t *from_length) {
-  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer), static_cast<long>(length), flags, reinterpret_cast<long>(from), reinterpret_cast<long>(from_length));
-  return call.returned(recvfrom_through_segment(fd, buffer, length, flags, from, from_length, SHMCHECK_CALLER));
+  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags, reinterpret_cast<long>(from),
+                  reinterpret_cast<long>(from_length));
+  return call.returned(
+      recvfrom_through_segment(fd, buffer, length, flags, from, from_length, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -293,8 +303,10 @@ ssize_t send_through_segment(int fd, const void *buffer, size_t length,
 
 SHMCHECK_INTERCEPTOR ssize_t send(int fd, const void *buffer, size_t length,
                                   int flags) {
-  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer), static_cast<long>(length), flags);
-  return call.returned(send_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
+  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags);
+  return call.returned(
+      send_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -322,8 +334,11 @@ ssize_t sendto_through_segment(int fd, const void *buffer, size_t length,
 SHMCHECK_INTERCEPTOR ssize_t sendto(int fd, const void *buffer, size_t length,
                                     int flags, const struct sockaddr *to,
                                     socklen_t to_length) {
-  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer), static_cast<long>(length), flags, reinterpret_cast<long>(to), static_cast<long>(to_length));
-  return call.returned(sendto_through_segment(fd, buffer, length, flags, to, to_length, SHMCHECK_CALLER));
+  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags, reinterpret_cast<long>(to),
+                  static_cast<long>(to_length));
+  return call.returned(
+      sendto_through_segment(fd, buffer, length, flags, to, to_length, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -340,7 +355,8 @@ ssize_t recvmsg_through_segment(int fd, struct msghdr *msg, int flags, uintptr_t
 
 SHMCHECK_INTERCEPTOR ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   KernelCall call(SYS_recvmsg, fd, reinterpret_cast<long>(msg), flags);
-  return call.returned(recvmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
+  return call.returned(
+      recvmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
 }
 
 namespace {
@@ -360,7 +376,8 @@ ssize_t sendmsg_through_segment(int fd, const struct msghdr *msg,
 SHMCHECK_INTERCEPTOR ssize_t sendmsg(int fd, const struct msghdr *msg,
                                      int flags) {
   KernelCall call(SYS_sendmsg, fd, reinterpret_cast<long>(msg), flags);
-  return call.returned(sendmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
+  return call.returned(
+      sendmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
 }
 
 // Any system call made through syscall(): its edges (kernel_sync). And

@@ -40,7 +40,8 @@ void release_send(core::ThreadState *thread, int fd, const struct sockaddr *to,
   Descriptor d;
   if (!describe(fd, &d)) return;
   core::SyncKey key;
-  if (d.kind == DescriptorKind::Socket && to != nullptr && send_key_for_address(to, to_length, &key))
+  if (d.kind == DescriptorKind::Socket && to != nullptr &&
+      send_key_for_address(to, to_length, &key))
     core::release(thread, key);
   else if (d.has_send_key)
     core::release(thread, d.send_key);
@@ -185,8 +186,8 @@ void before_call(const SystemCall &call) {
       const int fd = fd_of(call);
       Descriptor d;
       // Closing a writer is seen by the reader as the end of the stream.
-      if (describe(fd, &d) && (d.kind == DescriptorKind::Pipe || d.kind == DescriptorKind::Socket) &&
-          d.has_send_key)
+      if (describe(fd, &d) && d.has_send_key &&
+          (d.kind == DescriptorKind::Pipe || d.kind == DescriptorKind::Socket))
         core::release(thread, d.send_key);
       descriptor_closing(thread, fd);
       forget(fd);

@@ -6,6 +6,9 @@
  * KIND:
  *   fcntl  F_SETLKW write lock of byte 8; racy: each process locks a byte
  *          of its own;
+ *   fcntl_close  the same lock taken through a descriptor opened for it and
+ *          dropped by closing that descriptor (closing any descriptor of
+ *          the file ends the process's record locks on it);
  *   lockf  F_LOCK of 4 bytes at offset 100; racy: different offsets;
  *   flock  LOCK_EX on a descriptor each process opened itself; racy: on the
  *          descriptor opened before fork (one open file description, which
@@ -23,6 +26,7 @@ struct shared {
 };
 
 static char path[160];
+static int lock_fd = -1; /* fcntl_close: the descriptor the lock was taken through */
 
 static int open_file(void) {
   int fd = open(path, O_RDWR);
@@ -41,6 +45,9 @@ static void record_lock(int fd, int cmd, short type, off_t start, off_t length) 
 static void lock(const char *kind, int fd, int racy, int who) {
   if (strcmp(kind, "fcntl") == 0) {
     record_lock(fd, F_SETLKW, F_WRLCK, racy ? 8 + who : 8, 1);
+  } else if (strcmp(kind, "fcntl_close") == 0) {
+    lock_fd = open_file();
+    record_lock(lock_fd, F_SETLKW, F_WRLCK, racy ? 8 + who : 8, 1);
   } else if (strcmp(kind, "lockf") == 0) {
     if (lseek(fd, racy ? 100 + 4 * who : 100, SEEK_SET) < 0 || lockf(fd, F_LOCK, 4) != 0)
       die("lockf");
@@ -55,6 +62,8 @@ static void lock(const char *kind, int fd, int racy, int who) {
 static void unlock(const char *kind, int fd, int racy, int who) {
   if (strcmp(kind, "fcntl") == 0) {
     record_lock(fd, F_SETLK, F_UNLCK, racy ? 8 + who : 8, 1);
+  } else if (strcmp(kind, "fcntl_close") == 0) {
+    close(lock_fd);
   } else if (strcmp(kind, "lockf") == 0) {
     if (lseek(fd, racy ? 100 + 4 * who : 100, SEEK_SET) < 0 || lockf(fd, F_ULOCK, 4) != 0)
       die("lockf");

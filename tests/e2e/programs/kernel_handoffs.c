@@ -315,7 +315,8 @@ int main(int argc, char **argv) {
     if (!racy)
       sum = read_payload();
     int status = wait_child(ch.child);
-    printf("%s: child %d, sum %s\n", k->name, status == 66 ? 0 : status, racy || sum == 100 ? "ok" : "wrong");
+    printf("%s: child %d, sum %s\n", k->name, status == 66 ? 0 : status,
+           racy || sum == 100 ? "ok" : "wrong");
     return 0;
   }
   ch.child = fork_or_die();
