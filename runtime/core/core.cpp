@@ -385,6 +385,7 @@ void fork_prepare() {
     }
     g_fork_process = index;
     g_fork_slot = slot;
+    segments_lend_to_child(index);
   }
   if (g_fork_slot == kNoIndex) warn_slots_exhausted("thread slots");
   // What the parent does after fork is concurrent with the child.
@@ -400,6 +401,7 @@ void fork_parent(pid_t child) {
     if (p.state == kProcessReserved && p.pid == 0) p.pid = static_cast<uint32_t>(child);
   } else {
     free_slot(g_fork_slot);
+    segments_drop_process(g_fork_process);
     p.state = kProcessFree;
   }
   g_fork_process = g_fork_slot = kNoIndex;

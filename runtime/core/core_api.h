@@ -234,6 +234,13 @@ enum class SyncKind : uint8_t {
   ProcessExit,      // a = pid, b = 0
   SpinWord,         // a = SegmentRef, b = offset: a spinlock on a sync word
                     // (held-lock name only; its edges go through InSegment)
+  // The kernel's own objects (runtime/kernel_sync):
+  KernelObject,     // a = st_dev, b = st_ino (pipe, FIFO, POSIX message queue)
+  SocketChannel,    // a = hash of the connection or receiving address, b = 0
+  EventCounter,     // a = eventfd id, b = 0
+  MessageQueue,     // a = System V msqid, b = 0
+  SignalDelivery,   // a = target pid (or kSignalGroup | pgid), b = signal
+  FileLock,         // a = st_ino, b = kernel_sync's (device, byte) packing
 };
 struct SyncKey {
   SyncKind kind;
@@ -262,6 +269,11 @@ void sync_destroyed(const SyncKey &key);
 // lock is named by its key; shared=true for a read lock.
 void lock_held(ThreadState *thread, const SyncKey &key, bool shared);
 void lock_dropped(ThreadState *thread, const SyncKey &key);
+
+// A robust mutex came back with EOWNERDEAD: its owner, thread
+// `dead_tid`, died holding it. Everything that thread did is released onto
+// `key` (from the clock its slot kept), then the thread acquires `key`.
+void owner_died(ThreadState *thread, const SyncKey &key, pid_t dead_tid);
 
 // ---------------------------------------------------------------------------
 // Reports are queued by access() (possibly in a signal handler) and written

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "module_map.h"
+#include "object_holders.h"
 #include "process_registry.h"
 #include "robust_mutex.h"
 #include "core_state.h"
@@ -68,6 +69,23 @@ void unmap_local(uint32_t index) {
   local.words = nullptr;
   local.size.store(0, std::memory_order_relaxed);
   local.attach_count = 0;
+}
+
+// Registry lock held. A removed segment that no process has attached goes,
+// unless it is a POSIX object that a live checked process (other than
+// `leaving`) still holds a descriptor of: it may be mapped again, and its
+// history must still be there (a memfd mapped by one process after another
+// unmapped it). Such a segment is looked at again whenever a process leaves
+// or detaches.
+bool may_destroy(const SegmentShm &seg, uint32_t leaving = kNoIndex) {
+  if (!seg.removed || has_attachers(seg)) return false;
+  if (static_cast<SegmentKind>(seg.kind) != SegmentKind::PosixObject) return true;
+  for (uint32_t i = 0; i < kMaxProcesses; ++i) {
+    const ProcessShm &p = state().processes[i];
+    if (i == leaving || p.state != kProcessLive || p.pid == 0) continue;
+    if (holds_descriptor_of(static_cast<pid_t>(p.pid), seg.id, seg.key)) return false;
+  }
+  return true;
 }
 
 // Registry lock held.
@@ -251,7 +269,7 @@ void detach_segment(SegmentRef segment) {
   unmap_local(segment);
   if (seg.state != kSegmentLive) return;
   set_attached(seg, g_runtime.process_index, false);
-  if (seg.removed && !has_attachers(seg)) destroy_segment(segment);
+  if (may_destroy(seg)) destroy_segment(segment);
 }
 
 void name_segment(SegmentRef segment, const char *description) {
@@ -284,7 +302,7 @@ void remove_object(const SegmentIdentity &identity) {
         seg.id != identity.id || seg.key != identity.key)
       continue;
     seg.removed = 1;
-    if (!has_attachers(seg)) destroy_segment(i);
+    if (may_destroy(seg)) destroy_segment(i);
   }
 }
 
@@ -295,7 +313,7 @@ void remove_segment(SegmentRef segment) {
   SegmentShm &seg = state().segments[segment];
   if (seg.state != kSegmentLive) return;
   seg.removed = 1;
-  if (!has_attachers(seg)) destroy_segment(segment);
+  if (may_destroy(seg)) destroy_segment(segment);
 }
 
 void segments_drop_process(uint32_t process) {
@@ -303,7 +321,7 @@ void segments_drop_process(uint32_t process) {
     SegmentShm &seg = state().segments[i];
     if (seg.state != kSegmentLive) continue;
     set_attached(seg, process, false);
-    if (seg.removed && !has_attachers(seg)) destroy_segment(i);
+    if (may_destroy(seg, process)) destroy_segment(i);
   }
 }
 
@@ -315,6 +333,15 @@ void segments_adopt_inherited() {
       set_attached(seg, g_runtime.process_index, true);
     else
       unmap_local(i);
+  }
+}
+
+void segments_lend_to_child(uint32_t process) {
+  for (uint32_t i = 0; i < kMaxSegments; ++i) {
+    SegmentShm &seg = state().segments[i];
+    if (g_runtime.segments[i].attach_count > 0 && seg.state == kSegmentLive &&
+        seg.generation == g_runtime.segments[i].generation)
+      set_attached(seg, process, true);
   }
 }
 

@@ -28,6 +28,12 @@ void segments_drop_process(uint32_t process);
 // now also belong to this process's entry.
 void segments_adopt_inherited();
 
+// Registry lock held (fork_prepare): the child reserved at entry `process`
+// will inherit this process's attachments, so they count as its own from
+// now on: a parent that leaves before the child runs does not take the
+// segments' history with it.
+void segments_lend_to_child(uint32_t process);
+
 // Unmaps every shadow mapped in this process (process exit).
 void unmap_all_segments();
 

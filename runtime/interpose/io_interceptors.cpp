@@ -1,5 +1,7 @@
-// System calls whose buffers may lie in a watched segment (see io_buffers.h).
-// Calls whose buffers do not touch one go straight to libc.
+// System calls whose buffers may lie in a watched segment (see io_buffers.h),
+// and that may carry a hand-off between processes (a pipe, socket, eventfd:
+// reported to runtime/kernel_sync around the call). Calls whose buffers do
+// not touch a segment go straight to libc.
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -11,6 +13,7 @@
 
 #include "interpose/interceptor.h"
 #include "interpose/io_buffers.h"
+#include "interpose/kernel_call.h"
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "trap/attachment_table.h"
@@ -100,22 +103,40 @@ ssize_t through_msghdr(struct msghdr *msg, AccessType type, uintptr_t caller,
 
 }  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t read(int fd, void *buffer, size_t length) {
+namespace {
+ssize_t read_through_segment(int fd, void *buffer, size_t length, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::read()(fd, buffer, length);
   return through_pieces(
-      buffer, length, AccessType::Write, SHMCHECK_CALLER,
+      buffer, length, AccessType::Write, caller,
       [&](void *p) { return real::read()(fd, p, length); },
       [&](struct iovec *v, int n) { return real::readv()(fd, v, n); });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t write(int fd, const void *buffer, size_t length) {
+SHMCHECK_INTERCEPTOR ssize_t read(int fd, void *buffer, size_t length) {
+  KernelCall call(SYS_read, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length));
+  return call.returned(
+      read_through_segment(fd, buffer, length, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t write_through_segment(int fd, const void *buffer, size_t length, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::write()(fd, buffer, length);
   return through_pieces(
-      const_cast<void *>(buffer), length, AccessType::Read, SHMCHECK_CALLER,
+      const_cast<void *>(buffer), length, AccessType::Read, caller,
       [&](void *p) { return real::write()(fd, p, length); },
       [&](struct iovec *v, int n) { return real::writev()(fd, v, n); });
+}
+}  // namespace
+
+SHMCHECK_INTERCEPTOR ssize_t write(int fd, const void *buffer, size_t length) {
+  KernelCall call(SYS_write, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length));
+  return call.returned(
+      write_through_segment(fd, buffer, length, SHMCHECK_CALLER));
 }
 
 SHMCHECK_INTERCEPTOR ssize_t pread(int fd, void *buffer, size_t length,
@@ -146,24 +167,41 @@ SHMCHECK_INTERCEPTOR ssize_t pwrite64(int fd, const void *buffer,
                                       size_t length, off_t offset)
     __attribute__((alias("pwrite")));
 
-SHMCHECK_INTERCEPTOR ssize_t readv(int fd, const struct iovec *iov,
-                                   int iovcnt) {
+namespace {
+ssize_t readv_through_segment(int fd, const struct iovec *iov,
+                                   int iovcnt, uintptr_t caller) {
   if (!watched(iov, iovcnt))
     return real::readv()(fd, iov, iovcnt);
-  return through_iovec(iov, iovcnt, AccessType::Write, SHMCHECK_CALLER,
+  return through_iovec(iov, iovcnt, AccessType::Write, caller,
                        [&](struct iovec *v, int n) {
                          return real::readv()(fd, v, n);
                        });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t writev(int fd, const struct iovec *iov,
-                                    int iovcnt) {
+SHMCHECK_INTERCEPTOR ssize_t readv(int fd, const struct iovec *iov,
+                                   int iovcnt) {
+  KernelCall call(SYS_readv, fd, reinterpret_cast<long>(iov), iovcnt);
+  return call.returned(readv_through_segment(fd, iov, iovcnt, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t writev_through_segment(int fd, const struct iovec *iov,
+                                    int iovcnt, uintptr_t caller) {
   if (!watched(iov, iovcnt))
     return real::writev()(fd, iov, iovcnt);
-  return through_iovec(iov, iovcnt, AccessType::Read, SHMCHECK_CALLER,
+  return through_iovec(iov, iovcnt, AccessType::Read, caller,
                        [&](struct iovec *v, int n) {
                          return real::writev()(fd, v, n);
                        });
+}
+}  // namespace
+
+SHMCHECK_INTERCEPTOR ssize_t writev(int fd, const struct iovec *iov,
+                                    int iovcnt) {
+  KernelCall call(SYS_writev, fd, reinterpret_cast<long>(iov), iovcnt);
+  return call.returned(
+      writev_through_segment(fd, iov, iovcnt, SHMCHECK_CALLER));
 }
 
 SHMCHECK_INTERCEPTOR ssize_t preadv(int fd, const struct iovec *iov,
@@ -186,12 +224,13 @@ SHMCHECK_INTERCEPTOR ssize_t pwritev(int fd, const struct iovec *iov,
                        });
 }
 
-SHMCHECK_INTERCEPTOR ssize_t recv(int fd, void *buffer, size_t length,
-                                  int flags) {
+namespace {
+ssize_t recv_through_segment(int fd, void *buffer, size_t length,
+                                  int flags, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::recv()(fd, buffer, length, flags);
   return through_pieces(
-      buffer, length, AccessType::Write, SHMCHECK_CALLER,
+      buffer, length, AccessType::Write, caller,
       [&](void *p) { return real::recv()(fd, p, length, flags); },
       [&](struct iovec *v, int n) {
         struct msghdr msg{};
@@ -200,14 +239,24 @@ SHMCHECK_INTERCEPTOR ssize_t recv(int fd, void *buffer, size_t length,
         return real::recvmsg()(fd, &msg, flags);
       });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t recvfrom(int fd, void *buffer, size_t length,
+SHMCHECK_INTERCEPTOR ssize_t recv(int fd, void *buffer, size_t length,
+                                  int flags) {
+  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags);
+  return call.returned(
+      recv_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t recvfrom_through_segment(int fd, void *buffer, size_t length,
                                       int flags, struct sockaddr *from,
-                                      socklen_t *from_length) {
+                                      socklen_t *from_length, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::recvfrom()(fd, buffer, length, flags, from, from_length);
   return through_pieces(
-      buffer, length, AccessType::Write, SHMCHECK_CALLER,
+      buffer, length, AccessType::Write, caller,
       [&](void *p) {
         return real::recvfrom()(fd, p, length, flags, from, from_length);
       },
@@ -223,13 +272,25 @@ SHMCHECK_INTERCEPTOR ssize_t recvfrom(int fd, void *buffer, size_t length,
         return rc;
       });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t send(int fd, const void *buffer, size_t length,
-                                  int flags) {
+SHMCHECK_INTERCEPTOR ssize_t recvfrom(int fd, void *buffer, size_t length,
+                                      int flags, struct sockaddr *from,
+                                      socklen_t *from_length) {
+  KernelCall call(SYS_recvfrom, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags, reinterpret_cast<long>(from),
+                  reinterpret_cast<long>(from_length));
+  return call.returned(
+      recvfrom_through_segment(fd, buffer, length, flags, from, from_length, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t send_through_segment(int fd, const void *buffer, size_t length,
+                                  int flags, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::send()(fd, buffer, length, flags);
   return through_pieces(
-      const_cast<void *>(buffer), length, AccessType::Read, SHMCHECK_CALLER,
+      const_cast<void *>(buffer), length, AccessType::Read, caller,
       [&](void *p) { return real::send()(fd, p, length, flags); },
       [&](struct iovec *v, int n) {
         struct msghdr msg{};
@@ -238,14 +299,24 @@ SHMCHECK_INTERCEPTOR ssize_t send(int fd, const void *buffer, size_t length,
         return real::sendmsg()(fd, &msg, flags);
       });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t sendto(int fd, const void *buffer, size_t length,
+SHMCHECK_INTERCEPTOR ssize_t send(int fd, const void *buffer, size_t length,
+                                  int flags) {
+  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags);
+  return call.returned(
+      send_through_segment(fd, buffer, length, flags, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t sendto_through_segment(int fd, const void *buffer, size_t length,
                                     int flags, const struct sockaddr *to,
-                                    socklen_t to_length) {
+                                    socklen_t to_length, uintptr_t caller) {
   if (!watched(buffer, length))
     return real::sendto()(fd, buffer, length, flags, to, to_length);
   return through_pieces(
-      const_cast<void *>(buffer), length, AccessType::Read, SHMCHECK_CALLER,
+      const_cast<void *>(buffer), length, AccessType::Read, caller,
       [&](void *p) {
         return real::sendto()(fd, p, length, flags, to, to_length);
       },
@@ -258,30 +329,59 @@ SHMCHECK_INTERCEPTOR ssize_t sendto(int fd, const void *buffer, size_t length,
         return real::sendmsg()(fd, &msg, flags);
       });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+SHMCHECK_INTERCEPTOR ssize_t sendto(int fd, const void *buffer, size_t length,
+                                    int flags, const struct sockaddr *to,
+                                    socklen_t to_length) {
+  KernelCall call(SYS_sendto, fd, reinterpret_cast<long>(buffer),
+                  static_cast<long>(length), flags, reinterpret_cast<long>(to),
+                  static_cast<long>(to_length));
+  return call.returned(
+      sendto_through_segment(fd, buffer, length, flags, to, to_length, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t recvmsg_through_segment(int fd, struct msghdr *msg, int flags, uintptr_t caller) {
   if (msg == nullptr ||
       !watched(msg->msg_iov, static_cast<int>(msg->msg_iovlen)))
     return real::recvmsg()(fd, msg, flags);
-  return through_msghdr(msg, AccessType::Write, SHMCHECK_CALLER,
+  return through_msghdr(msg, AccessType::Write, caller,
                         [&](struct msghdr *m) {
                           return real::recvmsg()(fd, m, flags);
                         });
 }
+}  // namespace
 
-SHMCHECK_INTERCEPTOR ssize_t sendmsg(int fd, const struct msghdr *msg,
-                                     int flags) {
+SHMCHECK_INTERCEPTOR ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
+  KernelCall call(SYS_recvmsg, fd, reinterpret_cast<long>(msg), flags);
+  return call.returned(
+      recvmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
+}
+
+namespace {
+ssize_t sendmsg_through_segment(int fd, const struct msghdr *msg,
+                                     int flags, uintptr_t caller) {
   if (msg == nullptr ||
       !watched(msg->msg_iov, static_cast<int>(msg->msg_iovlen)))
     return real::sendmsg()(fd, msg, flags);
   struct msghdr copy = *msg;
-  return through_msghdr(&copy, AccessType::Read, SHMCHECK_CALLER,
+  return through_msghdr(&copy, AccessType::Read, caller,
                         [&](struct msghdr *m) {
                           return real::sendmsg()(fd, m, flags);
                         });
 }
+}  // namespace
 
-// Home-made futexes: the futex word (and the second word of requeue and
+SHMCHECK_INTERCEPTOR ssize_t sendmsg(int fd, const struct msghdr *msg,
+                                     int flags) {
+  KernelCall call(SYS_sendmsg, fd, reinterpret_cast<long>(msg), flags);
+  return call.returned(
+      sendmsg_through_segment(fd, msg, flags, SHMCHECK_CALLER));
+}
+
+// Any system call made through syscall(): its edges (kernel_sync). And
+// home-made futexes: the futex word (and the second word of requeue and
 // wake-op) are used through the alias view. Not recorded as accesses: the
 // kernel only compares the word, and the application's own atomic
 // operations on it are trapped like any access.
@@ -292,6 +392,9 @@ SHMCHECK_INTERCEPTOR long syscall(long number, ...) noexcept {
   for (long &arg : a)
     arg = va_arg(args, long);
   va_end(args);
+  // Edges see the application's addresses, before the futex words move to
+  // the alias view.
+  KernelCall call(number, a[0], a[1], a[2], a[3], a[4], a[5]);
   if (number == SYS_futex && should_check() && trap::any_watched()) {
     a[0] = reinterpret_cast<long>(trap::alias_of(reinterpret_cast<void *>(a[0])));
     const int op = static_cast<int>(a[1]) & FUTEX_CMD_MASK;
@@ -300,5 +403,5 @@ SHMCHECK_INTERCEPTOR long syscall(long number, ...) noexcept {
       a[4] = reinterpret_cast<long>(
           trap::alias_of(reinterpret_cast<void *>(a[4])));
   }
-  return real::syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return call.returned(real::syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]));
 }

@@ -34,6 +34,28 @@ int lock_with(T *object, bool shared, Call &&call) {
   return rc;
 }
 
+// A robust mutex whose owner died: the locker gets EOWNERDEAD and repairs
+// what the owner left, so it is ordered after everything the owner did. The
+// owner's thread id is still in the mutex until the lock call takes it over,
+// so it is read first (a live owner there only means another wait).
+template <typename Call>
+int mutex_lock_with(pthread_mutex_t *mutex, Call &&call) {
+  if (!should_check())
+    return call(mutex);
+  pthread_mutex_t *real_mutex = usable(mutex);
+  const pid_t owner = __atomic_load_n(&real_mutex->__data.__owner, __ATOMIC_RELAXED);
+  int rc;
+  {
+    trap::BudgetedWait waiting;
+    rc = call(real_mutex);
+  }
+  if (rc == EOWNERDEAD)
+    owner_died_event(sync_key_for(mutex), owner);
+  if (locked(rc))
+    lock_taken(sync_key_for(mutex), false);
+  return rc;
+}
+
 template <typename T, typename Call>
 int unlock_with(T *object, Call &&call) {
   if (!should_check())
@@ -47,27 +69,27 @@ int unlock_with(T *object, Call &&call) {
 // --- mutexes ---------------------------------------------------------------
 
 SHMCHECK_INTERCEPTOR int pthread_mutex_lock(pthread_mutex_t *m) noexcept {
-  return lock_with(m, false, [](pthread_mutex_t *o) {
+  return mutex_lock_with(m, [](pthread_mutex_t *o) {
     return real::pthread_mutex_lock()(o);
   });
 }
 
 SHMCHECK_INTERCEPTOR int pthread_mutex_trylock(pthread_mutex_t *m) noexcept {
-  return lock_with(m, false, [](pthread_mutex_t *o) {
+  return mutex_lock_with(m, [](pthread_mutex_t *o) {
     return real::pthread_mutex_trylock()(o);
   });
 }
 
 SHMCHECK_INTERCEPTOR int pthread_mutex_timedlock(
     pthread_mutex_t *m, const struct timespec *abstime) noexcept {
-  return lock_with(m, false, [abstime](pthread_mutex_t *o) {
+  return mutex_lock_with(m, [abstime](pthread_mutex_t *o) {
     return real::pthread_mutex_timedlock()(o, abstime);
   });
 }
 
 SHMCHECK_INTERCEPTOR int pthread_mutex_clocklock(
     pthread_mutex_t *m, clockid_t clock, const struct timespec *abstime) noexcept {
-  return lock_with(m, false, [clock, abstime](pthread_mutex_t *o) {
+  return mutex_lock_with(m, [clock, abstime](pthread_mutex_t *o) {
     return real::pthread_mutex_clocklock()(o, clock, abstime);
   });
 }

@@ -2,6 +2,7 @@
 // and the exit paths that skip atexit.
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "kernel_sync/syscall_sync.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -35,6 +37,8 @@ SHMCHECK_INTERCEPTOR pid_t fork() noexcept {
     else
       core::fork_parent(pid);
   }
+  // Descriptors open now are shared with the child (kernel_sync).
+  kernel_sync::after_call({SYS_fork, {}}, pid >= 0 ? pid : -saved_errno);
   errno = saved_errno;
   return pid;
 }

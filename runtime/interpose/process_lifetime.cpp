@@ -12,6 +12,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/thread_registry.h"
+#include "kernel_sync/syscall_sync.h"
 #include "trap/fault_handler.h"
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
@@ -61,6 +62,9 @@ void finish_process() {
     return;
   if (!checking())
     return;
+  // The process's last edges, while it is still checked: its file locks
+  // go, and its parent gets SIGCHLD (kernel_sync).
+  kernel_sync::before_call({SYS_exit_group, {}});
   RuntimeScope scope;
   // Stop recording first: threads still running keep trapping and stepping
   // (their pages stay protected) but no longer talk to the core.

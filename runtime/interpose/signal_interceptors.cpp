@@ -2,6 +2,8 @@
 // stored and called for faults that are not ours, while the runtime's
 // handlers stay installed. And it cannot block them: with a trap signal
 // blocked, the kernel kills the process at the next trapped access.
+// Handlers for other signals are entered through signal_delivery.h, which
+// gives them the signal's happens-before edge.
 #include <signal.h>
 
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include "interpose/interceptor.h"
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
+#include "interpose/signal_delivery.h"
 #include "trap/app_signal_actions.h"
 
 using namespace shmcheck;
@@ -28,18 +31,34 @@ SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
     trap::exchange_application_action(sig, action, old);
     return 0;
   }
-  if (action == nullptr || !checking())
-    return real::sigaction()(sig, action, old);
+  if (action == nullptr || !checking()) {
+    const int rc = real::sigaction()(sig, action, old);
+    unwrap_handler(sig, old);
+    return rc;
+  }
   // Other handlers must not block the trap signals either: one of them
   // touching the segment would otherwise kill the process.
-  struct sigaction adjusted = *action;
+  struct sigaction adjusted = wrap_handler(sig, *action);
   trap::keep_trap_signals_open(&adjusted.sa_mask);
-  return real::sigaction()(sig, &adjusted, old);
+  const int rc = real::sigaction()(sig, &adjusted, old);
+  unwrap_handler(sig, old);
+  return rc;
 }
 
 SHMCHECK_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler) noexcept {
-  if (in_runtime() || !take_over(sig))
+  if (in_runtime() || !checking())
     return real::signal()(sig, handler);
+  if (!take_over(sig)) {
+    // The same BSD semantics, through our sigaction (for the trampoline).
+    struct sigaction action{};
+    action.sa_handler = handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    struct sigaction old{};
+    if (::sigaction(sig, &action, &old) != 0)
+      return SIG_ERR;
+    return old.sa_handler;
+  }
   // signal() has BSD semantics in glibc: restart, no reset, the signal
   // itself blocked while its handler runs.
   struct sigaction action{};

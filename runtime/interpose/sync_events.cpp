@@ -56,6 +56,13 @@ void lock_released(const core::SyncKey &key) {
   }
 }
 
+void owner_died_event(const core::SyncKey &key, pid_t dead_tid) {
+  if (core::ThreadState *thread = registered_thread()) {
+    RuntimeScope scope;
+    core::owner_died(thread, key, dead_tid);
+  }
+}
+
 void sync_destroyed_event(const core::SyncKey &key) {
   if (should_check()) {
     RuntimeScope scope;

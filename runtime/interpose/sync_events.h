@@ -33,6 +33,9 @@ void release_event(const core::SyncKey &key);
 void lock_taken(const core::SyncKey &key, bool shared);
 // A lock is about to be released (forgotten as held + release).
 void lock_released(const core::SyncKey &key);
+// A robust mutex was taken with EOWNERDEAD from thread `dead_tid`: ordered
+// after everything that thread did (before the lock_taken of the mutex).
+void owner_died_event(const core::SyncKey &key, pid_t dead_tid);
 // The object behind `key` is gone (destroyed, removed).
 void sync_destroyed_event(const core::SyncKey &key);
 // Writes pending reports (normal context only).

@@ -135,6 +135,13 @@ std::string lock_text(const HeldLockShm &lock) {
     case SyncKind::SysVSemaphore: return fmt::format("{}semid={}[{}]", mode, lock.a, lock.b);
     case SyncKind::NamedSemaphore: return fmt::format("{}sem#{:x}", mode, lock.a);
     case SyncKind::ProcessLocal: return fmt::format("{}local 0x{:x}", mode, lock.b);
+    case SyncKind::FileLock: {
+      // runtime/kernel_sync/file_locks.cpp packs the byte below bit 40.
+      const uint64_t byte = lock.b & ((1ull << 40) - 1);
+      if (byte >= (1ull << 40) - 3)
+        return fmt::format("{}file lock ino={} (whole file)", mode, lock.a);
+      return fmt::format("{}file lock ino={} byte {}", mode, lock.a, byte);
+    }
     default: return fmt::format("{}lock {}:{:x}:{:x}", mode, lock.kind, lock.a, lock.b);
   }
 }

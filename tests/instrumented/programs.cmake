@@ -12,7 +12,11 @@ set(SHMCHECK_INSTRUMENTED_PROGRAMS
   relaxed_vs_plain tests/instrumented/programs/relaxed_vs_plain.c
   partial_mappings tests/e2e/programs/partial_mappings.c
   posix_counter tests/e2e/programs/posix_counter.c
-  atomic_patterns tests/instrumented/programs/atomic_patterns.c)
+  atomic_patterns tests/instrumented/programs/atomic_patterns.c
+  kernel_handoffs tests/e2e/programs/kernel_handoffs.c
+  file_locks tests/e2e/programs/file_locks.c
+  robust_recovery tests/e2e/programs/robust_recovery.c
+  lost_races tests/e2e/programs/lost_races.c)
 
 # shmcheck_add_programs(<prefix> <root> <instrument: ON|OFF>) adds one
 # executable per program, named <prefix><name>, built -O0 -g (one memory

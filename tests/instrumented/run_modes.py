@@ -52,6 +52,8 @@ def parse_args():
     p.add_argument("--trap-mode-differs", action="store_true",
                    help="trap mode is known to judge this program otherwise: "
                         "compare only the output of the plain build")
+    p.add_argument("--exit", type=int, default=None,
+                   help="expected exit status (default: 66 for a race, else 0)")
     p.add_argument("--stdout-regex", action="append", default=[])
     p.add_argument("--report-regex", action="append", default=[],
                    help="some report must match this regular expression")
@@ -149,7 +151,8 @@ class Check:
     def check_run(self, label, status, out, err, pairs, expect=None,
                   report_regex=()):
         expect = expect or self.args.expect
-        wanted_status = 66 if expect == "race" else 0
+        wanted_status = self.args.exit if self.args.exit is not None \
+            else 66 if expect == "race" else 0
         if status != wanted_status:
             self.fail(f"{label}: exit status {status}, expected {wanted_status}")
         if expect == "clean" and pairs:

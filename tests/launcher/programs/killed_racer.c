@@ -1,8 +1,9 @@
 /* A race whose processes are both killed before either writes its report.
  *
- * The child reads what the parent wrote, ordered only in real time by a pipe
- * (not synchronization: the runtime sees no edge). The child finds the race
- * in its fault handler, which only queues the report, and kills itself; the
+ * The child reads what the parent wrote after waking it through a pipe (the
+ * pipe orders only what came before the write: the runtime sees no edge for
+ * the value), and waits a moment so that the write comes first. The child
+ * finds the race in its fault handler, which only queues the report, and kills itself; the
  * parent reaps it and kills itself too. Nobody flushes: the report and the
  * session's shared state are left for the launcher to collect.
  */
@@ -42,12 +43,13 @@ int main(void) {
   if (child == 0) {
     char c;
     if (read(fds[0], &c, 1) != 1) _exit(2);
+    usleep(100 * 1000);
     int seen = seg->value; /* the race: unordered with the parent's write */
     (void)seen;
     raise(SIGKILL);
   }
-  seg->value = 1;
   if (write(fds[1], "x", 1) != 1) return 2;
+  seg->value = 1;
   waitpid(child, NULL, 0);
   raise(SIGKILL);
   return 0;
