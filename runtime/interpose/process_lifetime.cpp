@@ -12,6 +12,8 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/thread_registry.h"
+#include "syscall/dispatch_switch.h"
+#include "syscall/sigsys_handler.h"
 #include "trap/fault_handler.h"
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
@@ -98,6 +100,10 @@ __attribute__((constructor)) void start_checking() {
     core::process_exit();
     return;
   }
+  syscall::prepare_dispatch();
+  if (!syscall::install_sigsys_handler())
+    trap::SafeLine().text("cannot install the SIGSYS handler; system calls "
+                          "with memory in a watched segment may fail").emit();
   set_checking(true);
 }
 

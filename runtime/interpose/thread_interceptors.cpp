@@ -8,6 +8,8 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "syscall/dispatch_switch.h"
+#include "syscall/scratch_arena.h"
 #include "interpose/thread_registry.h"
 #include "trap/displaced_execution.h"
 
@@ -39,9 +41,12 @@ void on_thread_exit(void *) {
     core::thread_exit();
   }
   trap::release_displaced_buffer();
+  syscall::release_scratch_arena();
 }
 
 void *start_thread(void *raw) {
+  // Dispatch is not inherited by a new thread.
+  syscall::arm_this_thread_if_active();
   const StartRequest request = *static_cast<StartRequest *>(raw);
   free(raw);
   if (checking()) {
