@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -56,6 +57,8 @@ SHMCHECK_REAL(mremap, nullptr)
 SHMCHECK_REAL(mprotect, nullptr)
 // Processes
 SHMCHECK_REAL(fork, nullptr)
+SHMCHECK_REAL(swapcontext, nullptr)
+SHMCHECK_REAL(setcontext, nullptr)
 SHMCHECK_REAL(_exit, nullptr)
 SHMCHECK_REAL(execve, nullptr)
 SHMCHECK_REAL(execv, nullptr)

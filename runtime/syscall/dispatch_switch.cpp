@@ -153,7 +153,7 @@ void arm_this_thread() {
     t_selector = kSelectorAllow;
     if (!g_unavailable_said.exchange(true))
       trap::SafeLine()
-          .text("shmcheck: no syscall user dispatch in this kernel; system "
+          .text("no syscall user dispatch in this kernel; system "
                 "calls with memory in a watched segment may fail with EFAULT")
           .emit();
   }

@@ -11,7 +11,9 @@
 #include "syscall/in_place_stubs.h"
 #include "syscall/signal_restorer.h"
 #include "syscall/signal_state_calls.h"
+#include "syscall/app_memory.h"
 #include "trap/app_signal_actions.h"
+#include "trap/stack_exclusion.h"
 #include "trap/raw_syscall.h"
 
 namespace shmcheck::syscall {
@@ -19,6 +21,16 @@ namespace shmcheck::syscall {
 namespace {
 
 constexpr int kUserDispatch = 2;  // SYS_USER_DISPATCH, si_code of SIGSYS
+
+// The kernel writes signal frames on an alternate stack: one the program
+// places in a watched segment stays unwatched.
+void exclude_alternate_stack(long new_stack) {
+  stack_t ss;
+  if (new_stack != 0 &&
+      read_app(&ss, static_cast<uintptr_t>(new_stack), sizeof(ss)) &&
+      (ss.ss_flags & SS_DISABLE) == 0)
+    trap::exclude_stack(reinterpret_cast<uintptr_t>(ss.ss_sp), ss.ss_size);
+}
 
 void on_sigsys(int sig, siginfo_t *info, void *raw_context) {
   const int saved_errno = errno;
@@ -55,6 +67,8 @@ void on_sigsys(int sig, siginfo_t *info, void *raw_context) {
     }
     result = -ENOSYS;  // no stub left: the only failure the program can see
   } else if (!emulate_signal_state_call(number, args, uc, &result)) {
+    if (number == SYS_sigaltstack)
+      exclude_alternate_stack(args[0]);
     CallSite site;
     site.context = uc;
     result = perform(number, args, site);
