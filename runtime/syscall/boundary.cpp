@@ -1,9 +1,13 @@
 #include "syscall/boundary.h"
 
+#include <pthread.h>
+#include <sys/syscall.h>
+
 #include "interpose/runtime_state.h"
 #include "kernel_sync/syscall_sync.h"
 #include "syscall/call_translation.h"
 #include "syscall/dispatch_switch.h"
+#include "syscall/in_place_stubs.h"
 #include "syscall/scratch_arena.h"
 #include "trap/access_recorder.h"
 #include "trap/raw_syscall.h"
@@ -45,22 +49,35 @@ class Recorder {
   trap::RecordedAccesses recorded_{};
 };
 
-long run(long number, const long *a) {
+long run(long number, const long *a, bool cancellable) {
   // A signal handler of the program that runs while the call blocks must
   // have its own calls dispatched.
   const char selector = t_selector;
   t_selector = application_selector();
+  if (cancellable)
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
   const long result =
       trap::raw_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (cancellable)
+    pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, nullptr);
   t_selector = selector;
   return result;
 }
 
 }  // namespace
 
+bool needs_dispatch_handler(long number) {
+  return runs_in_place(number) || number == SYS_rt_sigaction ||
+         number == SYS_rt_sigprocmask;
+}
+
 long perform(long number, const long args[6], const CallSite &site) {
   const char selector = t_selector;
   t_selector = kSelectorAllow;
+  int cancel_type = PTHREAD_CANCEL_DEFERRED;
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &cancel_type);
+  const bool cancellable =
+      site.cancellation_point || cancel_type == PTHREAD_CANCEL_ASYNCHRONOUS;
   const bool program = interpose::should_check();
   ScratchMark scratch;
   CallTranslation call(number, args, &scratch);
@@ -76,7 +93,7 @@ long perform(long number, const long args[6], const CallSite &site) {
                                 args[5]}};
   if (program)
     kernel_sync::before_call(sync);
-  const long result = run(number, call.args());
+  const long result = run(number, call.args(), cancellable);
   if (program)
     kernel_sync::after_call(sync, result);
   if (call.touches()) {
@@ -91,6 +108,7 @@ long perform(long number, const long args[6], const CallSite &site) {
       trap::complete_recorded(reads);
     }
   }
+  pthread_setcanceltype(cancel_type, nullptr);
   t_selector = selector;
   return result;
 }

@@ -19,10 +19,19 @@ namespace shmcheck::syscall {
 struct CallSite {
   const ucontext_t *context = nullptr;  // the dispatched instruction's
   uintptr_t return_address = 0;         // or an interceptor's caller
+  // A libc cancellation point (read, recv...): pthread_cancel may act
+  // while the call blocks. A dispatched call is one when libc made the
+  // thread's cancellation asynchronous around it, as its wrappers do.
+  bool cancellation_point = false;
 };
 
 // Runs system call `number` for the program; returns the kernel's result
-// (-errno on failure).
+// (-errno on failure). Cancellation acts only while the call itself runs,
+// never while the runtime holds a lock of its own.
 long perform(long number, const long args[6], const CallSite &site);
+
+// The calls that only the SIGSYS handler can carry out (they run in place,
+// or act on the interrupted context): an interceptor leaves them to libc.
+bool needs_dispatch_handler(long number);
 
 }  // namespace shmcheck::syscall

@@ -27,7 +27,10 @@ def parse_args():
     p.add_argument("--case", action="append", default=[],
                    help="run only these cases (repeatable)")
     p.add_argument("--timeout", type=float, default=60)
-    return p.parse_args()
+    args = p.parse_args()
+    args.runtime = os.path.abspath(args.runtime)
+    args.program = os.path.abspath(args.program)
+    return args
 
 
 def run(args, case, with_runtime, session):

@@ -879,6 +879,34 @@ static void c_rwlock_timedwrlock(void) {
   SHOW_RC("pthread_rwlock_timedwrlock", pthread_rwlock_timedwrlock(&l, t));
 }
 
+static int cancel_pipe[2];
+static void *blocked_in_read(void *arg) {
+  (void)arg;
+  read(cancel_pipe[0], seg + 8192, 16);  // never returns: cancelled
+  return NULL;
+}
+static void *blocked_in_poll(void *arg) {
+  (void)arg;
+  struct pollfd *fds = (struct pollfd *)(seg + 9000);
+  fds[0] = (struct pollfd){cancel_pipe[0], POLLIN, 0};
+  poll(fds, 1, -1);
+  return NULL;
+}
+static void c_cancel_blocked(void) {
+  pipe(cancel_pipe);
+  void *(*bodies[2])(void *) = {blocked_in_read, blocked_in_poll};
+  for (int i = 0; i < 2; ++i) {
+    pthread_t t;
+    pthread_create(&t, NULL, bodies[i], NULL);
+    struct timespec pause_ = {0, 50 * 1000000};
+    nanosleep(&pause_, NULL);
+    SHOW_RC("pthread_cancel", pthread_cancel(t));
+    void *result = NULL;
+    pthread_join(t, &result);
+    printf("cancelled %d\n", result == PTHREAD_CANCELED);
+  }
+}
+
 // ---- stdio ---------------------------------------------------------------
 
 static void c_fread_large(void) {
@@ -1014,7 +1042,7 @@ static const struct Case cases[] = {
     C(mlock), C(msgq), C(wait4), C(getgroups), C(timerfd), C(sched_param),
     C(arch_prctl), C(process_vm_readv), C(io_uring_setup), C(semop),
     C(nanosleep), C(futex_timeout), C(mutex_timedlock), C(cond_timedwait),
-    C(sem_timedwait), C(rwlock_timedwrlock), C(fread_large),
+    C(sem_timedwait), C(rwlock_timedwrlock), C(cancel_blocked), C(fread_large),
     C(fwrite_large), C(setvbuf), C(thread_stack), C(makecontext_stack),
     C(pop_to_segment),
 };
