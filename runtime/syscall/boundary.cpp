@@ -5,6 +5,7 @@
 
 #include "interpose/runtime_state.h"
 #include "kernel_sync/syscall_sync.h"
+#include "syscall/asynchronous_io.h"
 #include "syscall/call_translation.h"
 #include "syscall/dispatch_switch.h"
 #include "syscall/in_place_stubs.h"
@@ -79,6 +80,7 @@ long perform(long number, const long args[6], const CallSite &site) {
   const bool cancellable =
       site.cancellation_point || cancel_type == PTHREAD_CANCEL_ASYNCHRONOUS;
   const bool program = interpose::should_check();
+  before_possible_asynchronous_io(number);
   ScratchMark scratch;
   CallTranslation call(number, args, &scratch);
   Recorder recorder(site);

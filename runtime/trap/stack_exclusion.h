@@ -14,4 +14,7 @@ namespace shmcheck::trap {
 // trap lock.
 void exclude_stack(uintptr_t start, size_t size);
 
+// [signal-safe] The same without the line (the caller says why).
+void unwatch_quietly(uintptr_t start, size_t size);
+
 }  // namespace shmcheck::trap

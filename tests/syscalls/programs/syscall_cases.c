@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/aio_abi.h>
 #include <linux/futex.h>
 #include <linux/io_uring.h>
 #include <poll.h>
@@ -811,6 +812,30 @@ static void c_io_uring_setup(void) {
     close(fd);
   }
 }
+static void c_aio_read(void) {
+  // Linux AIO reading a file into the segment: the kernel writes the
+  // buffer after io_submit returned.
+  char path[64];
+  temp_file(path, "asynchronously");
+  int fd = open(path, O_RDONLY);
+  aio_context_t ctx = 0;
+  long rc = syscall(SYS_io_setup, 4, &ctx);
+  printf("io_setup %ld\n", rc);
+  struct iocb cb;
+  memset(&cb, 0, sizeof cb);
+  cb.aio_lio_opcode = IOCB_CMD_PREAD;
+  cb.aio_fildes = fd;
+  cb.aio_buf = (uint64_t)(uintptr_t)(seg + 20000);
+  cb.aio_nbytes = 14;
+  struct iocb *list[1] = {&cb};
+  SHOW("io_submit", syscall(SYS_io_submit, ctx, 1, list));
+  struct io_event *events = (struct io_event *)(seg + 30000);
+  SHOW("io_getevents", syscall(SYS_io_getevents, ctx, 1, 1, events, NULL));
+  printf("res %lld data %.14s\n", (long long)events[0].res, seg + 20000);
+  syscall(SYS_io_destroy, ctx);
+  close(fd);
+  unlink(path);
+}
 static void c_semop(void) {
   int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   struct sembuf *ops = (struct sembuf *)seg;
@@ -1040,7 +1065,7 @@ static const struct Case cases[] = {
     C(sched_getaffinity), C(prctl_name), C(getrusage), C(getrlimit),
     C(sysinfo), C(times), C(clock_cpu), C(gettimeofday), C(mincore),
     C(mlock), C(msgq), C(wait4), C(getgroups), C(timerfd), C(sched_param),
-    C(arch_prctl), C(process_vm_readv), C(io_uring_setup), C(semop),
+    C(arch_prctl), C(process_vm_readv), C(io_uring_setup), C(aio_read), C(semop),
     C(nanosleep), C(futex_timeout), C(mutex_timedlock), C(cond_timedwait),
     C(sem_timedwait), C(rwlock_timedwrlock), C(cancel_blocked), C(fread_large),
     C(fwrite_large), C(setvbuf), C(thread_stack), C(makecontext_stack),
