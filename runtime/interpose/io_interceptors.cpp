@@ -1,4 +1,4 @@
-// The system-call boundary's fast path for the most common I/O calls.
+// The system-call boundary's fast path for the most common calls.
 //
 // Once system calls are dispatched (the process has a watched segment),
 // each of these libc functions would cost a SIGSYS round trip. Called by
@@ -6,11 +6,18 @@
 // the same translation, recording and synchronisation reports, without the
 // signal. Calls made inside libc (stdio, ...) still reach the boundary
 // through SIGSYS. Without dispatch they go straight to libc.
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <cerrno>
 
@@ -172,4 +179,58 @@ SHMCHECK_INTERCEPTOR long syscall(long number, ...) noexcept {
   if (!through_boundary() || syscall::needs_dispatch_handler(number))
     return real::syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
   return call(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+// File status and readiness.
+SHMCHECK_INTERCEPTOR int fstat(int fd, struct stat *st) {
+  if (!through_boundary())
+    return real::fstat()(fd, st);
+  return static_cast<int>(call(SYS_fstat, fd, arg(st), 0));
+}
+
+SHMCHECK_INTERCEPTOR int fstat64(int fd, struct stat64 *st)
+    __attribute__((alias("fstat")));
+
+SHMCHECK_INTERCEPTOR int stat(const char *path, struct stat *st) {
+  if (!through_boundary())
+    return real::stat()(path, st);
+  return static_cast<int>(call(SYS_newfstatat, AT_FDCWD, arg(path), arg(st), 0));
+}
+
+SHMCHECK_INTERCEPTOR int stat64(const char *path, struct stat64 *st)
+    __attribute__((alias("stat")));
+
+SHMCHECK_INTERCEPTOR int lstat(const char *path, struct stat *st) {
+  if (!through_boundary())
+    return real::lstat()(path, st);
+  return static_cast<int>(call(SYS_newfstatat, AT_FDCWD, arg(path), arg(st),
+                               AT_SYMLINK_NOFOLLOW));
+}
+
+SHMCHECK_INTERCEPTOR int lstat64(const char *path, struct stat64 *st)
+    __attribute__((alias("lstat")));
+
+SHMCHECK_INTERCEPTOR int fstatat(int dirfd, const char *path, struct stat *st,
+                                 int flags) {
+  if (!through_boundary())
+    return real::fstatat()(dirfd, path, st, flags);
+  return static_cast<int>(call(SYS_newfstatat, dirfd, arg(path), arg(st), flags));
+}
+
+SHMCHECK_INTERCEPTOR int fstatat64(int dirfd, const char *path,
+                                   struct stat64 *st, int flags)
+    __attribute__((alias("fstatat")));
+
+SHMCHECK_INTERCEPTOR int poll(struct pollfd *fds, nfds_t count, int timeout) {
+  if (!through_boundary())
+    return real::poll()(fds, count, timeout);
+  return static_cast<int>(call(SYS_poll, arg(fds), static_cast<long>(count),
+                               timeout));
+}
+
+SHMCHECK_INTERCEPTOR int epoll_wait(int epfd, struct epoll_event *events,
+                                    int max, int timeout) {
+  if (!through_boundary())
+    return real::epoll_wait()(epfd, events, max, timeout);
+  return static_cast<int>(call(SYS_epoll_wait, epfd, arg(events), max, timeout));
 }
