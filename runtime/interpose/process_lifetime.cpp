@@ -13,6 +13,8 @@
 #include "interpose/runtime_state.h"
 #include "interpose/thread_registry.h"
 #include "kernel_sync/syscall_sync.h"
+#include "syscall/dispatch_switch.h"
+#include "syscall/sigsys_handler.h"
 #include "trap/fault_handler.h"
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
@@ -102,6 +104,10 @@ __attribute__((constructor)) void start_checking() {
     core::process_exit();
     return;
   }
+  syscall::prepare_dispatch();
+  if (!syscall::install_sigsys_handler())
+    trap::SafeLine().text("cannot install the SIGSYS handler; system calls "
+                          "with memory in a watched segment may fail").emit();
   set_checking(true);
 }
 

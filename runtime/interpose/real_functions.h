@@ -7,14 +7,18 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -56,6 +60,8 @@ SHMCHECK_REAL(mremap, nullptr)
 SHMCHECK_REAL(mprotect, nullptr)
 // Processes
 SHMCHECK_REAL(fork, nullptr)
+SHMCHECK_REAL(swapcontext, nullptr)
+SHMCHECK_REAL(setcontext, nullptr)
 SHMCHECK_REAL(_exit, nullptr)
 SHMCHECK_REAL(execve, nullptr)
 SHMCHECK_REAL(execv, nullptr)
@@ -136,6 +142,12 @@ SHMCHECK_REAL(send, nullptr)
 SHMCHECK_REAL(sendto, nullptr)
 SHMCHECK_REAL(sendmsg, nullptr)
 SHMCHECK_REAL(syscall, nullptr)
+SHMCHECK_REAL(fstat, nullptr)
+SHMCHECK_REAL(stat, nullptr)
+SHMCHECK_REAL(lstat, nullptr)
+SHMCHECK_REAL(fstatat, nullptr)
+SHMCHECK_REAL(poll, nullptr)
+SHMCHECK_REAL(epoll_wait, nullptr)
 
 #undef SHMCHECK_REAL
 

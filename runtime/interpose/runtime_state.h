@@ -7,6 +7,8 @@
 // call into the core is wrapped in a RuntimeScope.
 #pragma once
 
+#include "syscall/dispatch_switch.h"
+
 namespace shmcheck::interpose {
 
 // True after core::process_start succeeded and until the process exits.
@@ -22,10 +24,18 @@ inline bool in_runtime() { return t_runtime_depth > 0; }
 // An interceptor should translate the call into core events.
 inline bool should_check() { return !in_runtime() && checking(); }
 
+// Inside a scope the thread's system calls are not dispatched (they are the
+// runtime's own); see syscall/dispatch_switch.h.
 class RuntimeScope {
  public:
-  RuntimeScope() { ++t_runtime_depth; }
-  ~RuntimeScope() { --t_runtime_depth; }
+  RuntimeScope() {
+    ++t_runtime_depth;
+    syscall::t_selector = syscall::kSelectorAllow;
+  }
+  ~RuntimeScope() {
+    if (--t_runtime_depth == 0)
+      syscall::t_selector = syscall::application_selector();
+  }
   RuntimeScope(const RuntimeScope &) = delete;
   RuntimeScope &operator=(const RuntimeScope &) = delete;
 };

@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <ucontext.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -8,6 +9,10 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/sync_events.h"
+#include "syscall/dispatch_switch.h"
+#include "syscall/scratch_arena.h"
+#include "trap/attachment_table.h"
+#include "trap/stack_exclusion.h"
 #include "interpose/thread_registry.h"
 #include "trap/displaced_execution.h"
 
@@ -39,9 +44,12 @@ void on_thread_exit(void *) {
     core::thread_exit();
   }
   trap::release_displaced_buffer();
+  syscall::release_scratch_arena();
 }
 
 void *start_thread(void *raw) {
+  // Dispatch is not inherited by a new thread.
+  syscall::arm_this_thread_if_active();
   const StartRequest request = *static_cast<StartRequest *>(raw);
   free(raw);
   if (checking()) {
@@ -65,10 +73,49 @@ void prepare_thread_registry() {
 
 }  // namespace shmcheck::interpose
 
+namespace {
+
+// A stack the program placed in a watched segment stays unwatched.
+void exclude_stack_of(const pthread_attr_t *attr) {
+  void *stack = nullptr;
+  size_t size = 0;
+  if (attr != nullptr && pthread_attr_getstack(attr, &stack, &size) == 0 &&
+      stack != nullptr)
+    trap::exclude_stack(reinterpret_cast<uintptr_t>(stack), size);
+}
+
+void exclude_stack_of(const ucontext_t *context) {
+  if (context == nullptr || !trap::any_watched())
+    return;
+  const auto sp = static_cast<uintptr_t>(context->uc_mcontext.gregs[REG_RSP]);
+  const auto base = reinterpret_cast<uintptr_t>(context->uc_stack.ss_sp);
+  if (base != 0 && sp - base <= context->uc_stack.ss_size)
+    trap::exclude_stack(base, context->uc_stack.ss_size);
+  else
+    trap::exclude_stack(sp - trap::kPageSize, 2 * trap::kPageSize);
+}
+
+}  // namespace
+
+SHMCHECK_INTERCEPTOR int swapcontext(ucontext_t *from,
+                                     const ucontext_t *to) noexcept {
+  if (checking() && !in_runtime())
+    exclude_stack_of(to);
+  return real::swapcontext()(from, to);
+}
+
+SHMCHECK_INTERCEPTOR int setcontext(const ucontext_t *to) noexcept {
+  if (checking() && !in_runtime())
+    exclude_stack_of(to);
+  return real::setcontext()(to);
+}
+
 SHMCHECK_INTERCEPTOR int pthread_create(pthread_t *thread,
                                         const pthread_attr_t *attr,
                                         void *(*routine)(void *),
                                         void *arg) noexcept {
+  if (checking() && !in_runtime())
+    exclude_stack_of(attr);
   if (!should_check())
     return real::pthread_create()(thread, attr, routine, arg);
   auto *request = static_cast<StartRequest *>(malloc(sizeof(StartRequest)));

@@ -19,12 +19,14 @@ struct StoredAction {
   bool valid;
 };
 
-// Index 0: SIGSEGV, 1: SIGTRAP. Written with signals blocked under the trap
+// Index 0: SIGSEGV, 1: SIGTRAP, 2: SIGSYS. Written with signals blocked under the trap
 // lock; read by the handlers of other threads without it (an application
 // changing its fault handler while faulting gets one or the other).
-StoredAction g_actions[2];
+StoredAction g_actions[3];
 
-StoredAction &stored(int sig) { return g_actions[sig == SIGSEGV ? 0 : 1]; }
+StoredAction &stored(int sig) {
+  return g_actions[sig == SIGSEGV ? 0 : sig == SIGTRAP ? 1 : 2];
+}
 
 void set_mask(const sigset_t &mask, sigset_t *old) {
   raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&mask),
@@ -47,7 +49,9 @@ void restore_default_action(int sig) {
 
 }  // namespace
 
-bool is_trap_signal(int sig) { return sig == SIGSEGV || sig == SIGTRAP; }
+bool is_trap_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGTRAP || sig == SIGSYS;
+}
 
 void remember_previous_action(int sig, const struct sigaction &previous) {
   StoredAction &s = stored(sig);
@@ -79,6 +83,7 @@ void exchange_application_action(int sig, const struct sigaction *action,
 void keep_trap_signals_open(sigset_t *set) {
   sigdelset(set, SIGSEGV);
   sigdelset(set, SIGTRAP);
+  sigdelset(set, SIGSYS);
 }
 
 void chain_to_application(int sig, siginfo_t *info, void *context) {

@@ -1,6 +1,7 @@
-// The application's own dispositions of SIGSEGV and SIGTRAP.
+// The application's own dispositions of SIGSEGV, SIGTRAP and SIGSYS.
 //
-// The trap front end keeps its handlers installed for these two signals for
+// The trap front end and the system-call boundary keep their handlers
+// installed for these three signals for
 // the life of the process. What the application installs (before or after
 // us, through sigaction or signal) is stored here instead, returned to it
 // when it asks, and called for every fault or trap that is not ours, as the
@@ -21,8 +22,9 @@ void remember_previous_action(int sig, const struct sigaction &previous);
 void exchange_application_action(int sig, const struct sigaction *action,
                                  struct sigaction *old);
 
-// Removes SIGSEGV and SIGTRAP from a mask the application asks for: with
-// them blocked, a trapped access would make the kernel kill the process.
+// Removes SIGSEGV, SIGTRAP and SIGSYS from a mask the application asks
+// for: with them blocked, a trapped access or a dispatched system call
+// would make the kernel kill the process.
 void keep_trap_signals_open(sigset_t *set);
 
 // [signal-safe] Delivers a signal that is not ours to the application's

@@ -108,6 +108,17 @@ void forget_range(uintptr_t start, uintptr_t end, EditOutcome *out) {
   }
 }
 
+void unwatch_range(uintptr_t start, uintptr_t end, EditOutcome *out) {
+  change_range(start, end, [&](Attachment &piece) {
+    if (!piece.watched)
+      return;
+    raw_syscall(SYS_mprotect, static_cast<long>(piece.base),
+                static_cast<long>(piece.mapped), piece.prot);
+    piece.watched = false;
+    note_detached(piece.segment, out);
+  }, out);
+}
+
 void finish_edit(const EditOutcome &outcome) {
   if (!interpose::checking())
     return;

@@ -42,6 +42,12 @@ void split_at(uintptr_t address, EditOutcome *out);
 // left.
 void forget_range(uintptr_t start, uintptr_t end, EditOutcome *out);
 
+// Splits at both ends, then leaves every watched piece inside [start, end)
+// unwatched: its view gets the application's protection back and the core
+// one attachment fewer (the piece stays in the table, as one the runtime
+// could not alias would).
+void unwatch_range(uintptr_t start, uintptr_t end, EditOutcome *out);
+
 // Splits at both ends, then gives every piece inside [start, end) to
 // `change(Attachment &)` and stores what it made of it.
 template <typename Change>

@@ -1,5 +1,7 @@
 #include "trap/attachment_table.h"
 
+#include "syscall/dispatch_switch.h"
+
 #include <atomic>
 
 namespace shmcheck::trap {
@@ -110,6 +112,9 @@ bool add_attachment(const Attachment &attachment) {
       g_watched.fetch_add(1, std::memory_order_relaxed);
     g_next = i + 1;
     update_bounds();
+    // From the first watched piece on, system calls go through the boundary.
+    if (attachment.watched)
+      syscall::dispatch_all_threads();
     return true;
   }
   return false;

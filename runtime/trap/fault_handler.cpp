@@ -198,6 +198,7 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
 }
 
 void on_segv(int sig, siginfo_t *info, void *raw_context) {
+  recover_from_unwinder_fault();
   const int saved_errno = errno;
   auto *uc = static_cast<ucontext_t *>(raw_context);
   const auto fault_address = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -247,13 +248,14 @@ void on_trap(int sig, siginfo_t *info, void *raw_context) {
   chain_to_application(sig, info, raw_context);
 }
 
-bool install(int sig, void (*handler)(int, siginfo_t *, void *)) {
+bool install(int sig, void (*handler)(int, siginfo_t *, void *),
+             int extra_flags) {
   struct sigaction action;
   memset(&action, 0, sizeof(action));
   action.sa_sigaction = handler;
   // SA_ONSTACK: an application that handles stack overflow on an alternate
   // stack keeps working (our handler then runs there too).
-  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | extra_flags;
   asynchronous_signals(&action.sa_mask);
   struct sigaction previous;
   if (interpose::real::sigaction()(sig, &action, &previous) != 0)
@@ -272,7 +274,9 @@ bool install_trap_handlers(int verbosity, int budget_percent) {
   g_verbosity = verbosity;
   init_instruction_decoder();
   warm_up_unwinder();
-  if (!install(SIGSEGV, on_segv) || !install(SIGTRAP, on_trap))
+  // SIGSEGV is not deferred: a fault of the unwinder inside the handler
+  // (see recover_from_unwinder_fault) must reach the handler again.
+  if (!install(SIGSEGV, on_segv, SA_NODEFER) || !install(SIGTRAP, on_trap, 0))
     return false;
   start_trap_budget(budget_percent);
   return true;

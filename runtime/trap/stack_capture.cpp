@@ -1,5 +1,6 @@
 #include "trap/stack_capture.h"
 
+#include <setjmp.h>
 #include <unwind.h>
 
 namespace shmcheck::trap {
@@ -31,11 +32,24 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context *context, void *arg) {
   return _URC_NO_REASON;
 }
 
+// Set while this thread unwinds: a fault in the unwinder comes back here.
+__thread sigjmp_buf *t_recovery __attribute__((tls_model("initial-exec")));
+
 size_t walk_from(uintptr_t start, uintptr_t *frames, size_t max) {
   if (max == 0)
     return 0;
   Walk walk{start, frames, max, 0, false};
-  _Unwind_Backtrace(visit_frame, &walk);
+  // A frame whose unwind tables do not describe its stack (inline assembly
+  // that pushed, hand-written code) yields a wrong return address, and the
+  // unwinder then reads code bytes at it. Such a walk ends where it went
+  // wrong, with the frames found so far.
+  sigjmp_buf recovery;
+  sigjmp_buf *const outer = t_recovery;
+  if (sigsetjmp(recovery, 0) == 0) {
+    t_recovery = &recovery;
+    _Unwind_Backtrace(visit_frame, &walk);
+  }
+  t_recovery = outer;
   if (!walk.started) {
     // The unwinder could not get past our frames: keep at least the pc.
     frames[0] = start;
@@ -45,6 +59,13 @@ size_t walk_from(uintptr_t start, uintptr_t *frames, size_t max) {
 }
 
 }  // namespace
+
+void recover_from_unwinder_fault() {
+  if (sigjmp_buf *recovery = t_recovery) {
+    t_recovery = nullptr;
+    siglongjmp(*recovery, 1);
+  }
+}
 
 void warm_up_unwinder() {
   uintptr_t frames[4];

@@ -18,6 +18,12 @@ inline constexpr size_t kMaxFrames = 32;
 
 void warm_up_unwinder();
 
+// [signal-safe] Called first by the SIGSEGV handler (which does not defer
+// SIGSEGV): when the fault happened inside this thread's unwinder, the
+// capture in progress ends with the frames found so far and this does not
+// return.
+void recover_from_unwinder_fault();
+
 // The stack of the instruction interrupted by a fault: frames[0] is its pc.
 size_t capture_interrupted_stack(const ucontext_t &context, uintptr_t *frames,
                                  size_t max);

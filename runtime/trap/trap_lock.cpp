@@ -74,6 +74,8 @@ void asynchronous_signals(sigset_t *set) {
   sigdelset(set, SIGILL);
   sigdelset(set, SIGFPE);
   sigdelset(set, SIGTRAP);
+  // A dispatched system call's SIGSYS while blocked would kill the process.
+  sigdelset(set, SIGSYS);
 }
 
 SignalsBlocked::SignalsBlocked() {

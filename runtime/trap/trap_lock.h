@@ -43,7 +43,7 @@ class SignalsBlocked {
 };
 
 // The set SignalsBlocked installs: all signals but SIGSEGV, SIGBUS, SIGILL,
-// SIGFPE and SIGTRAP.
+// SIGFPE, SIGTRAP and SIGSYS.
 void asynchronous_signals(sigset_t *set);
 
 }  // namespace shmcheck::trap
