@@ -11,6 +11,9 @@ packages=(
   libzydis-dev libfmt-dev libgtest-dev
   python3-jsonschema python3-yaml git
   libcap2-bin
+  # Real servers for tests/servers (and bench/): PostgreSQL 15 with pgbench,
+  # SQLite 3, Apache 2.4 with ab; util-linux's unshare for their namespaces.
+  postgresql-15 postgresql-client-15 sqlite3 apache2 apache2-utils util-linux
 )
 
 missing=()

@@ -322,6 +322,18 @@ bool reported_race() {
          (p.flags.load(std::memory_order_relaxed) & kProcessRaceInvolved) != 0;
 }
 
+uint64_t races_reported_in_session() {
+  if (!g_runtime.enabled.load() || g_runtime.state == nullptr) return 0;
+  return state().header.races_reported.load(std::memory_order_relaxed);
+}
+
+bool parent_is_checked() {
+  if (!g_runtime.enabled.load() || g_runtime.state == nullptr) return false;
+  RobustLock lock(state().header.registry_lock);
+  if (!lock.ok()) return false;
+  return find_process(getppid(), g_runtime.process_index) != kNoIndex;
+}
+
 uint64_t process_incarnation() { return g_runtime.incarnation; }
 
 void plain_loads_are_exact() { g_runtime.exact_plain_loads = true; }

@@ -51,6 +51,13 @@ void process_exit();
 // the exit code).
 bool reported_race();
 
+// Races reported so far by every process of the shared state.
+uint64_t races_reported_in_session();
+
+// Whether this process's parent is a live checked process of the same
+// shared state (false at the top of a checked process tree).
+bool parent_is_checked();
+
 // Options parsed from SHMCHECK_OPTIONS (see options.inc).
 struct Options;
 const Options &options();

@@ -25,7 +25,8 @@ namespace shmcheck::core {
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
 inline constexpr uint32_t kLayoutVersion = 4;  // 2: segment names, 3: sync object versions,
-                                               // 4: compact shadow words, sync words
+                                               // 4: compact shadow words, sync words,
+                                               // recycling stack depot
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
@@ -34,9 +35,9 @@ inline constexpr uint32_t kMaxModules = 512;
 inline constexpr uint32_t kModulePathMax = 500;
 inline constexpr uint32_t kSyncStripes = 64;
 inline constexpr uint32_t kSyncPerStripe = 128;
-inline constexpr uint32_t kDepotBuckets = 16384;
-inline constexpr uint32_t kDepotStacks = 32768;
-inline constexpr uint32_t kDepotFrames = 262144;
+inline constexpr uint32_t kDepotBuckets = 32768;
+inline constexpr uint32_t kDepotStacks = 65536;    // a power of two (ids wrap)
+inline constexpr uint32_t kDepotFrames = 1048576;
 inline constexpr uint32_t kMaxStackDepth = 32;
 inline constexpr uint32_t kHistorySize = 65536;  // access contexts kept
 inline constexpr uint32_t kContextLocks = 4;     // locks remembered per access
@@ -146,16 +147,23 @@ using PackedFrame = uint64_t;
 inline constexpr int kFrameModuleShift = 48;
 inline constexpr uint64_t kFrameOffsetMask = (1ull << kFrameModuleShift) - 1;
 
+// The depot recycles in place (stack_depot.h): stack id N lives in
+// stacks[(N - 1) % kDepotStacks] until a newer stack takes the entry, and
+// frames sit in a ring addressed by a position that only grows.
 struct StackEntryShm {
+  std::atomic<uint32_t> id;  // the stack stored here, 0 while written
   uint32_t hash;
-  uint32_t next;         // next stack id in the bucket, 0 = end
-  uint32_t first_frame;
+  uint32_t next;         // older stack id in the bucket, 0 = end
   uint32_t size;
+  uint64_t first_frame;  // ring position of frames[0]
 };
+static_assert(sizeof(StackEntryShm) == 24);
 struct StackDepotShm {
-  uint32_t stack_count;  // ids 1..stack_count are valid
-  uint32_t frame_count;
-  uint32_t buckets[kDepotBuckets];  // stack id, 0 = empty
+  uint32_t stack_count;  // the last id given out (wraps, skipping 0)
+  uint32_t pad;
+  std::atomic<uint64_t> frame_head;  // ring positions handed out so far
+  std::atomic<uint64_t> recycled;    // stacks overwritten by newer ones
+  uint32_t buckets[kDepotBuckets];   // newest stack id, 0 = empty
   StackEntryShm stacks[kDepotStacks];
   PackedFrame frames[kDepotFrames];
 };

@@ -33,6 +33,7 @@ SHMCHECK_INTERCEPTOR pid_t fork() noexcept {
     if (pid == 0) {
       note_process_identity();
       core::fork_child();
+      note_forked_child();
     }
     else
       core::fork_parent(pid);

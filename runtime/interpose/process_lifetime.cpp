@@ -33,10 +33,27 @@ std::atomic<bool> g_finished{false};
 std::atomic<bool> g_race{false};
 std::atomic<pid_t> g_pid{0};  // the process the core knows as us
 int g_exitcode = 0;
+// Whether a race changes our exit status: at the top of the checked process
+// tree (or everywhere with exitcode_every_process). A checked child keeps
+// its own status, because a supervisor (a server's master process) reads a
+// child's unexpected status as a crash; the race is still reported, and the
+// launcher exits with exitcode.
+bool g_status_changes = true;
+bool g_top = true;
+uint64_t g_session_races_at_start = 0;
 
 void note_race() {
   if (core::reported_race())
     g_race.store(true, std::memory_order_relaxed);
+  // The top of the tree also answers for the races its children took part in.
+  if (g_top && core::races_reported_in_session() > g_session_races_at_start)
+    g_race.store(true, std::memory_order_relaxed);
+}
+
+void decide_exit_policy(bool top) {
+  g_top = top;
+  g_status_changes = top || core::options().exitcode_every_process;
+  g_session_races_at_start = top ? core::races_reported_in_session() : 0;
 }
 
 }  // namespace
@@ -44,6 +61,11 @@ void note_race() {
 bool checking() { return g_checking.load(std::memory_order_relaxed); }
 
 void set_checking(bool on) { g_checking.store(on, std::memory_order_relaxed); }
+
+void note_forked_child() {
+  g_race.store(false, std::memory_order_relaxed);
+  decide_exit_policy(false);
+}
 
 void note_process_identity() {
   g_pid.store(static_cast<pid_t>(trap::raw_syscall(SYS_getpid)),
@@ -84,8 +106,9 @@ void finish_process() {
 }
 
 int exit_status(int status) {
-  return status == 0 && g_race.load(std::memory_order_relaxed) ? g_exitcode
-                                                               : status;
+  return status == 0 && g_status_changes && g_race.load(std::memory_order_relaxed)
+             ? g_exitcode
+             : status;
 }
 
 namespace {
@@ -96,6 +119,7 @@ __attribute__((constructor)) void start_checking() {
   if (!core::process_start())
     return;  // the core printed why; the program runs unchecked
   g_exitcode = core::options().exitcode;
+  decide_exit_policy(!core::parent_is_checked());
   prepare_thread_registry();
   trap::register_fork_handlers();
   if (!trap::install_trap_handlers(core::options().verbosity,
@@ -113,13 +137,13 @@ __attribute__((constructor)) void start_checking() {
 
 // Runs from exit() after the application's atexit handlers and destructors
 // (ours was the first library initialized after libc, so it is among the
-// last finalized). A process that took part in a race exits with `exitcode`
-// here whatever status it was exiting with (its own status is not known at
-// this point), after flushing stdio itself because the rest of exit() is
-// skipped.
+// last finalized). A process whose status a race changes exits with
+// `exitcode` here whatever status it was exiting with (its own status is not
+// known at this point), after flushing stdio itself because the rest of
+// exit() is skipped.
 __attribute__((destructor)) void stop_checking() {
   finish_process();
-  if (g_race.load(std::memory_order_relaxed)) {
+  if (g_status_changes && g_race.load(std::memory_order_relaxed)) {
     fflush(nullptr);
     real::_exit()(g_exitcode);
   }

@@ -86,6 +86,10 @@ const report::PrintedFrame *SourcePaths::user_frame(
   for (const report::PrintedFrame &f : stack)
     if (!relative(f.file).empty()) return &f;
   for (const report::PrintedFrame &f : stack)
+    if (report::is_program_frame(f) && !is_system_file(f.file)) return &f;
+  for (const report::PrintedFrame &f : stack)
+    if (report::is_program_frame(f)) return &f;
+  for (const report::PrintedFrame &f : stack)
     if (!is_system_file(f.file)) return &f;
   for (const report::PrintedFrame &f : stack)
     if (!f.file.empty()) return &f;

@@ -32,8 +32,10 @@ class SourcePaths {
   std::string display(const std::string &file) const;
 
   // The frame a reader should look at: the first one in a file under the
-  // root, else the first in a file outside the system directories, else
-  // the first with any source file, else the top frame (nullptr only for an
+  // root, else the first in the program's own code (report::is_program_frame)
+  // outside the system directories, else the first in the program's own
+  // code, else the first in a file outside the system directories, else the
+  // first with any source file, else the top frame (nullptr only for an
   // empty stack).
   const report::PrintedFrame *user_frame(const std::vector<report::PrintedFrame> &stack) const;
 

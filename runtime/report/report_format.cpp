@@ -1,5 +1,7 @@
 #include "report_format.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace shmcheck::report {
@@ -24,9 +26,10 @@ std::string module_suffix(const PrintedFrame &f) {
 }
 
 void append_stack(std::string &out, const std::vector<PrintedFrame> &stack,
-                  const std::string &prefix) {
+                  const std::string &prefix,
+                  const std::string &missing = "<stack not recorded>") {
   if (stack.empty()) {
-    out += "    <stack not recorded>\n";
+    out += "    " + missing + "\n";
     return;
   }
   for (size_t i = 0; i < stack.size(); ++i) {
@@ -65,19 +68,34 @@ void append_access(std::string &out, const PrintedAccess &a, bool previous,
   }
   out += fmt::format("  {} of size {} at {} offset 0x{:x} by pid {} thread {} (locks: {}):\n",
                      kind, a.size, segment, a.offset, a.pid, a.tid, locks_text(a.locks));
-  append_stack(out, a.stack, prefix);
+  append_stack(out, a.stack, prefix, a.stack_missing);
 }
 
 }  // namespace
 
+bool is_program_frame(const PrintedFrame &frame) {
+  // Module names as the dynamic loader spells them (libc.so.6,
+  // ld-linux-x86-64.so.2, libstdc++.so.6...).
+  static constexpr const char *kNotProgram[] = {
+      "libc.so", "libc-", "ld-linux", "ld64.so", "libstdc++.so", "libgcc_s.so", "libpthread.so",
+      "libm.so", "libdl.so", "librt.so", "libshmcheck.so"};
+  for (const char *prefix : kNotProgram)
+    if (frame.module.compare(0, strlen(prefix), prefix) == 0) return false;
+  return true;
+}
+
+const PrintedFrame *program_frame(const std::vector<PrintedFrame> &stack) {
+  for (const PrintedFrame &f : stack)
+    if (is_program_frame(f)) return &f;
+  return stack.empty() ? nullptr : &stack[0];
+}
+
 std::string summary_location(const std::vector<PrintedFrame> &stack, const std::string &prefix) {
-  for (const PrintedFrame &f : stack) {
-    if (f.file.empty()) continue;
-    return fmt::format("{}:{} in {}", stripped(f.file, prefix), f.line,
-                       f.function.empty() ? "<unknown>" : f.function);
-  }
-  if (!stack.empty()) return module_suffix(stack[0]);
-  return "<unknown location>";
+  const PrintedFrame *f = program_frame(stack);
+  if (f == nullptr) return "<unknown location>";
+  std::string function = f->function.empty() ? "<unknown>" : f->function;
+  if (f->file.empty()) return fmt::format("{} {}", function, module_suffix(*f));
+  return fmt::format("{}:{} in {}", stripped(f->file, prefix), f->line, function);
 }
 
 std::string format_race(const PrintedRace &race, const std::string &prefix) {

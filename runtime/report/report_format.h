@@ -26,6 +26,8 @@ struct PrintedAccess {
   uint32_t tid = 0;
   std::vector<std::string> locks;  // "write shmid=5+0x40", ...
   std::vector<PrintedFrame> stack;
+  // Printed instead of an empty stack: why it is missing.
+  std::string stack_missing = "<stack not recorded>";
 };
 
 struct PrintedRace {
@@ -48,8 +50,17 @@ struct PrintedRace {
 // The TSan-shaped block, ending with a newline.
 std::string format_race(const PrintedRace &race, const std::string &strip_path_prefix);
 
-// "file:line in function" of the first frame with a source location (the
-// SUMMARY line's subject), or "(module+0x...)".
+// Whether a frame is in the program's own code: not in the C library, the
+// dynamic loader, the C++ runtime libraries or shmcheck's runtime (judged
+// by the module's name), as TSan skips its own frames.
+bool is_program_frame(const PrintedFrame &frame);
+
+// The frame a report is about: the first in the program's own code, else
+// the top frame; nullptr for an empty stack.
+const PrintedFrame *program_frame(const std::vector<PrintedFrame> &stack);
+
+// The SUMMARY line's subject, from program_frame(): "file:line in function",
+// or "function (module+0x...)" without line information.
 std::string summary_location(const std::vector<PrintedFrame> &stack,
                              const std::string &strip_path_prefix);
 

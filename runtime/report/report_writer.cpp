@@ -314,9 +314,11 @@ void flush_reports() {
       printed_race.current =
           printed_access(race.current_access, true, race.current_access.type);
       printed_race.current.stack = printed_stack(batch, race.current, ids[3 * i]);
+      printed_race.current.stack_missing = depot_missing_reason(race.current_access.stack_id);
       printed_race.previous =
           printed_access(race.previous_access, race.previous_known, race.previous_access.type);
       printed_race.previous.stack = printed_stack(batch, race.previous, ids[3 * i + 1]);
+      printed_race.previous.stack_missing = depot_missing_reason(race.previous_access.stack_id);
       printed_race.where_pid = race.where_pid;
       printed_race.where_tid = race.where_tid;
       printed_race.where = printed_stack(batch, race.where, ids[3 * i + 2]);

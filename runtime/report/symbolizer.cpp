@@ -5,12 +5,11 @@
 #include <cstring>
 #include <map>
 
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "elf_symbols.h"
 #include "libc_direct.h"
 
 extern char **environ;
@@ -75,11 +75,17 @@ long elapsed_ms(const struct timespec &since) {
   return (now.tv_sec - since.tv_sec) * 1000 + (now.tv_nsec - since.tv_nsec) / 1000000;
 }
 
-// Runs argv[0] with `input` on stdin; returns its stdout ("" on failure).
-// Spawns and waits through libc directly: no interceptor sees the tool.
+// Runs argv[0] with `input` on stdin; returns its stdout (what it wrote
+// before it ended or died; "" when it could not start). Spawns and waits
+// through libc directly: no interceptor sees the tool. The tool runs in a
+// session of its own, with default signal dispositions and no signal
+// blocked: a program that signals its whole process group (a server
+// shutting down with kill(-pid, SIGTERM)) does not reach it. Its stdin is
+// a socket written with MSG_NOSIGNAL, so a tool that died costs the
+// program no SIGPIPE.
 std::string run_tool(const std::vector<std::string> &args, const std::string &input) {
   int to_child[2], from_child[2];
-  if (pipe2(to_child, O_CLOEXEC) != 0) return {};
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, to_child) != 0) return {};
   if (pipe2(from_child, O_CLOEXEC) != 0) {
     close(to_child[0]);
     close(to_child[1]);
@@ -90,6 +96,15 @@ std::string run_tool(const std::vector<std::string> &args, const std::string &in
   posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETSIGMASK);
   std::vector<std::string> env_storage;
   std::vector<char *> env = clean_environment(env_storage);
   std::vector<char *> argv;
@@ -97,8 +112,9 @@ std::string run_tool(const std::vector<std::string> &args, const std::string &in
   for (std::string &a : arg_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = core::libc::spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data());
+  int rc = core::libc::spawn(&pid, argv[0], &actions, &attr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   close(to_child[0]);
   close(from_child[1]);
   if (rc != 0) {
@@ -106,13 +122,15 @@ std::string run_tool(const std::vector<std::string> &args, const std::string &in
     close(from_child[0]);
     return {};
   }
-  // Input is small (a few KB): far below the pipe's buffer.
+  // Input is small (a few KB): far below the socket's buffer.
   size_t written = 0;
   while (written < input.size()) {
-    ssize_t n = write(to_child[1], input.data() + written, input.size() - written);
+    ssize_t n = send(to_child[1], input.data() + written, input.size() - written, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     written += static_cast<size_t>(n);
   }
+  shutdown(to_child[1], SHUT_WR);
   close(to_child[1]);
   std::string output;
   char buffer[4096];
@@ -142,7 +160,7 @@ std::string run_tool(const std::vector<std::string> &args, const std::string &in
   int status = 0;
   while (core::libc::wait4(pid, &status, 0, nullptr) < 0 && errno == EINTR) {
   }
-  return timed_out ? std::string() : output;
+  return output;
 }
 
 // "file:line:col" or "file:line" (addr2line, maybe with " (discriminator N)").
@@ -192,37 +210,52 @@ std::vector<std::vector<SourceFrame>> with_addr2line(const std::vector<CodeAddre
   return result;
 }
 
-// Last resort: the nearest dynamic symbol, when the module is loaded here.
-void fill_from_dladdr(const std::vector<CodeAddress> &addresses,
-                      std::vector<std::vector<SourceFrame>> &result) {
+// Last resort for frames still without a function: the nearest function
+// symbol in the module's own symbol tables (.symtab, else .dynsym).
+void fill_from_symbol_tables(const std::vector<CodeAddress> &addresses,
+                             std::vector<std::vector<SourceFrame>> &result) {
   for (size_t i = 0; i < addresses.size(); ++i) {
     if (!result[i].empty() && !result[i][0].function.empty()) continue;
-    void *handle = addresses[i].module.empty()
-                       ? nullptr
-                       : dlopen(addresses[i].module.c_str(), RTLD_NOLOAD | RTLD_LAZY);
-    if (handle == nullptr) continue;
-    struct link_map *map = nullptr;
-    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr) {
-      Dl_info info;
-      void *pc = reinterpret_cast<void *>(map->l_addr + addresses[i].offset);
-      if (dladdr(pc, &info) != 0 && info.dli_sname != nullptr) {
-        SourceFrame frame;
-        frame.function = fmt::format("{}+0x{:x}", info.dli_sname,
-                                     reinterpret_cast<uintptr_t>(pc) -
-                                         reinterpret_cast<uintptr_t>(info.dli_saddr));
-        if (result[i].empty()) result[i].push_back(frame);
-        else result[i][0].function = frame.function;
-      }
-    }
-    dlclose(handle);
+    if (addresses[i].module.empty()) continue;
+    std::string function = nearest_function(addresses[i].module, addresses[i].offset);
+    if (function.empty()) continue;
+    if (result[i].empty()) result[i].emplace_back();
+    result[i][0].function = function;
   }
+}
+
+// The llvm-symbolizer run over `addresses`: a tool killed half-way gives
+// what it printed, and the addresses it did not reach get one more run.
+std::vector<std::vector<SourceFrame>> with_llvm_symbolizer(
+    const std::vector<CodeAddress> &addresses, const std::string &tool) {
+  std::vector<std::vector<SourceFrame>> result(addresses.size());
+  std::vector<size_t> todo(addresses.size());
+  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  for (int attempt = 0; attempt < 2 && !todo.empty(); ++attempt) {
+    std::string input;
+    for (size_t i : todo)
+      input += fmt::format("\"{}\" 0x{:x}\n",
+                           addresses[i].module.empty() ? "/" : addresses[i].module,
+                           addresses[i].offset);
+    std::string output = run_tool({tool, "--inlines", "--demangle",
+                                   "--debug-file-directory=/usr/lib/debug"},
+                                  input);
+    size_t answered = 0;
+    std::vector<std::vector<SourceFrame>> part =
+        parse_llvm_symbolizer_output(output, todo.size(), &answered);
+    for (size_t k = 0; k < answered; ++k) result[todo[k]] = std::move(part[k]);
+    todo.erase(todo.begin(), todo.begin() + static_cast<std::ptrdiff_t>(answered));
+  }
+  return result;
 }
 
 }  // namespace
 
 std::vector<std::vector<SourceFrame>> parse_llvm_symbolizer_output(const std::string &output,
-                                                                   size_t count) {
+                                                                   size_t count,
+                                                                   size_t *complete) {
   std::vector<std::vector<SourceFrame>> result(count);
+  if (complete != nullptr) *complete = 0;
   size_t pos = 0;
   for (size_t i = 0; i < count && pos < output.size(); ++i) {
     // A block: (function, location) line pairs, ended by an empty line.
@@ -231,6 +264,7 @@ std::vector<std::vector<SourceFrame>> parse_llvm_symbolizer_output(const std::st
       if (nl1 == std::string::npos) return result;
       if (nl1 == pos) {
         pos = nl1 + 1;
+        if (complete != nullptr) *complete = i + 1;
         break;
       }
       size_t nl2 = output.find('\n', nl1 + 1);
@@ -249,16 +283,12 @@ std::vector<std::vector<SourceFrame>> symbolize(const std::vector<CodeAddress> &
   if (addresses.empty()) return result;
   std::string llvm = find_llvm_symbolizer(symbolizer_override);
   if (!llvm.empty()) {
-    std::string input;
-    for (const CodeAddress &a : addresses)
-      input += fmt::format("\"{}\" 0x{:x}\n", a.module.empty() ? "/" : a.module, a.offset);
-    std::string output = run_tool({llvm, "--inlines", "--demangle"}, input);
-    if (!output.empty()) result = parse_llvm_symbolizer_output(output, addresses.size());
+    result = with_llvm_symbolizer(addresses, llvm);
   } else {
     std::string addr2line = find_on_path("addr2line");
     if (!addr2line.empty()) result = with_addr2line(addresses, addr2line);
   }
-  fill_from_dladdr(addresses, result);
+  fill_from_symbol_tables(addresses, result);
   for (auto &frames : result)
     if (frames.empty()) frames.emplace_back();
   return result;

@@ -1,7 +1,9 @@
 // Turns (module path, offset) into function, file, line and column, for any
 // process's module: llvm-symbolizer when it can be found (external_symbolizer_path,
 // llvm-symbolizer-19 or llvm-symbolizer on PATH, /usr/lib/llvm-19/bin), else
-// addr2line, else the nearest dynamic symbol when the module is loaded here.
+// addr2line; separate debug information under /usr/lib/debug (by build id)
+// is used when installed; frames still unnamed get the nearest function of
+// the module's own symbol tables (elf_symbols.h).
 // Normal context only: it spawns the tool and allocates.
 #pragma once
 
@@ -29,8 +31,10 @@ std::vector<std::vector<SourceFrame>> symbolize(const std::vector<CodeAddress> &
                                                 const std::string &symbolizer_override);
 
 // Exposed for tests: parses llvm-symbolizer's LLVM-style output for `count`
-// addresses.
+// addresses; `complete`, if given, receives how many blocks were whole (a
+// tool that died mid-way answered only those).
 std::vector<std::vector<SourceFrame>> parse_llvm_symbolizer_output(const std::string &output,
-                                                                   size_t count);
+                                                                   size_t count,
+                                                                   size_t *complete = nullptr);
 
 }  // namespace shmcheck::report

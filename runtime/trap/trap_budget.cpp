@@ -80,6 +80,10 @@ std::atomic<uint64_t> g_pending_traps{0};
 std::atomic<uint64_t> g_pending_waits{0};
 // Shorter waits are the blocking call itself, not waiting.
 constexpr uint64_t kWaitThresholdNs = 1000;
+// A wait counts at most this much: waiting on a peer's traps inside its
+// critical section takes a few traps' time, while a longer wait is a server
+// idle on its latch or semaphore, which must not put it in debt for hours.
+constexpr uint64_t kMaxCountedWaitNs = 1'000'000;
 
 void set_protection(uintptr_t start, uintptr_t length, int protection) {
   raw_syscall(SYS_mprotect, static_cast<long>(start),
@@ -101,13 +105,18 @@ uint64_t process_cpu_ns() {
 // Brings the debt up to date, with `trap_cost` spent on a trap now. Traps
 // take CPU time; waits do not.
 void update_debt(uint64_t trap_cost) {
-  const uint64_t traps =
+  uint64_t traps =
       trap_cost + g_pending_traps.exchange(0, std::memory_order_relaxed);
   const uint64_t waits = g_pending_waits.exchange(0, std::memory_order_relaxed);
   const uint64_t cpu = process_cpu_ns();
   const uint64_t elapsed = cpu > g_budget.last_cpu ? cpu - g_budget.last_cpu : 0;
   g_budget.last_cpu = cpu;
-  const uint64_t rest = elapsed > traps ? elapsed - traps : 0;
+  // A trap is timed by the clock on the wall: a handler that was preempted
+  // (many processes on few CPUs) seems to take longer than the CPU time it
+  // used. What the traps took is part of the CPU time that passed.
+  if (traps > elapsed)
+    traps = elapsed;
+  const uint64_t rest = elapsed - traps;
   g_budget.total_traps += traps;
   g_budget.total_waits += waits;
   int64_t debt = g_budget.debt_ns + static_cast<int64_t>(traps + waits) -
@@ -273,7 +282,9 @@ void budget_note_step(uint64_t entered) {
 }
 
 void budget_note_wait(uint64_t started) {
-  const uint64_t waited = monotonic_ns() - started;
+  uint64_t waited = monotonic_ns() - started;
+  if (waited > kMaxCountedWaitNs)
+    waited = kMaxCountedWaitNs;
   if (waited > kWaitThresholdNs)
     g_pending_waits.fetch_add(waited, std::memory_order_relaxed);
 }
@@ -310,22 +321,29 @@ void budget_fork_child() {
   g_budget.total_waits = 0;
   g_budget.unprotected = 0;
   g_budget.reprotected = 0;
+  g_pending_traps.store(0, std::memory_order_relaxed);
+  g_pending_waits.store(0, std::memory_order_relaxed);
 }
 
 void print_budget_summary(int pid) {
   if (!budget_active())
     return;
   const uint64_t cpu = process_cpu_ns() - g_budget.start_cpu;
-  const uint64_t traps = g_budget.total_traps;
+  const uint64_t traps = g_budget.total_traps < cpu ? g_budget.total_traps : cpu;
   const uint64_t waits = g_budget.total_waits;
-  const uint64_t rest = cpu > traps ? cpu - traps : 1;
-  SafeLine()
-      .text("pid ").dec(pid).text(": trap budget ").dec(g_budget.percent)
+  const uint64_t rest = cpu - traps;
+  SafeLine line;
+  line.text("pid ").dec(pid).text(": trap budget ").dec(g_budget.percent)
       .text("%: traps took ").dec(static_cast<int64_t>(traps / 1000000))
       .text(" ms and waits ").dec(static_cast<int64_t>(waits / 1000000))
       .text(" ms, the rest ").dec(static_cast<int64_t>(rest / 1000000))
-      .text(" ms of CPU (").dec(static_cast<int64_t>((traps + waits) * 100 / rest))
-      .text("%), units unprotected ")
+      .text(" ms of CPU (");
+  // A share of less than a millisecond of CPU says nothing.
+  if (rest >= 1'000'000)
+    line.dec(static_cast<int64_t>((traps + waits) * 100 / rest)).text("%");
+  else
+    line.text("no share: too little CPU time");
+  line.text("), units unprotected ")
       .dec(static_cast<int64_t>(g_budget.unprotected))
       .text(" times, protected again ")
       .dec(static_cast<int64_t>(g_budget.reprotected))

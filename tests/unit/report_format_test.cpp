@@ -1,6 +1,11 @@
 // The exact text of a report, and the parsing of llvm-symbolizer's output.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+#include <link.h>
+#include <unistd.h>
+
+#include "elf_symbols.h"
 #include "report_format.h"
 #include "symbolizer.h"
 
@@ -86,7 +91,9 @@ TEST(ReportFormat, LostHistoryAndUnknownFramesStillFormat) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  Location is segment shmid=1 key=0x0 of size 8.\n"), std::string::npos);
-  EXPECT_NE(text.find("SUMMARY: shmcheck: data race (0x7f0000001000)\n"), std::string::npos);
+  EXPECT_NE(text.find("SUMMARY: shmcheck: data race <unknown> (0x7f0000001000)\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(Symbolizer, ParsesInlinedFramesAndUnknownAddresses) {
@@ -115,6 +122,72 @@ TEST(Symbolizer, TruncatedOutputLeavesTheRestEmpty) {
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0].size(), 1u);
   EXPECT_TRUE(frames[1].empty());
+}
+
+TEST(ReportFormat, SummaryNamesTheProgramsOwnCodeNotLibcOrTheRuntime) {
+  // A distribution binary: the C library has line information, the program
+  // only its exported symbols.
+  std::vector<PrintedFrame> stack = {
+      frame("__memcpy_avx_unaligned", "./string/memmove.S", 300, 0, "libc.so.6", 0x10),
+      frame("__tsan_write4", "", 0, 0, "libshmcheck.so", 0x20),
+      frame("LWLockRelease+0x42", "", 0, 0, "postgres", 0x3a1b2c),
+      frame("__libc_start_call_main", "./csu/../sysdeps/nptl/libc_start_call_main.h", 58, 16,
+            "libc.so.6", 0x30)};
+  EXPECT_FALSE(is_program_frame(stack[0]));
+  EXPECT_FALSE(is_program_frame(stack[1]));
+  EXPECT_TRUE(is_program_frame(stack[2]));
+  EXPECT_TRUE(is_program_frame(frame("sqlite3WalFindFrame", "", 0, 0, "libsqlite3.so.0", 1)));
+  EXPECT_EQ(summary_location(stack, ""), "LWLockRelease+0x42 (postgres+0x3a1b2c)");
+  stack[2].file = "/build/src/backend/storage/lmgr/lwlock.c";
+  stack[2].line = 1800;
+  EXPECT_EQ(summary_location(stack, "/build/"), "src/backend/storage/lmgr/lwlock.c:1800 in "
+                                                "LWLockRelease+0x42");
+  // Nothing of the program: the top frame, as before.
+  std::vector<PrintedFrame> libc_only = {stack[0]};
+  EXPECT_EQ(summary_location(libc_only, ""), "./string/memmove.S:300 in __memcpy_avx_unaligned");
+}
+
+TEST(ReportFormat, AMissingStackSaysWhy) {
+  PrintedRace race;
+  race.segment = "segment shmid=1 key=0x0";
+  race.current.kind = "write";
+  race.current.stack_missing = "<stack no longer stored: recycled>";
+  race.previous.kind = "read";
+  std::string text = format_race(race, "");
+  EXPECT_NE(text.find("(locks: none):\n    <stack no longer stored: recycled>\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    <stack not recorded>\n"), std::string::npos) << text;
+}
+
+TEST(Symbolizer, CountsTheBlocksAToolAnsweredBeforeItDied) {
+  size_t complete = 99;
+  auto frames = parse_llvm_symbolizer_output("f\n/src/a.c:1:1\n\ng\n/src/b.c:2:1\n", 3,
+                                             &complete);
+  EXPECT_EQ(complete, 1u) << "the second block has no terminating empty line";
+  EXPECT_EQ(frames[0][0].function, "f");
+}
+
+int exported_for_the_symbol_table_test() { return 7; }
+
+TEST(ElfSymbols, NamesAFunctionFromTheModulesOwnSymbolTable) {
+  // The test binary's own function, looked up by its module-relative address
+  // as a stack frame would be.
+  Dl_info info;
+  void *code = reinterpret_cast<void *>(&exported_for_the_symbol_table_test);
+  ASSERT_NE(dladdr(code, &info), 0);
+  struct link_map *map = nullptr;
+  void *self = dlopen(nullptr, RTLD_NOW);
+  ASSERT_EQ(dlinfo(self, RTLD_DI_LINKMAP, &map), 0);
+  uint64_t offset = reinterpret_cast<uintptr_t>(code) + 3 - map->l_addr;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  ASSERT_GT(n, 0);
+  exe[n] = '\0';
+  std::string name = nearest_function(exe, offset);
+  EXPECT_NE(name.find("exported_for_the_symbol_table_test"), std::string::npos) << name;
+  EXPECT_NE(name.find("+0x3"), std::string::npos) << name;
+  EXPECT_EQ(nearest_function("/nonexistent/module.so", 0x1000), "");
 }
 
 }  // namespace
