@@ -12,6 +12,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/thread_registry.h"
+#include "patch/site_patching.h"
 #include "trap/fault_handler.h"
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
@@ -69,7 +70,11 @@ void finish_process() {
     trap::SafeLine().text("pid ").dec(g_pid.load())
         .text(instrument::instrumented() ? " (instrumented)" : " (page traps)")
         .text(": accesses trapped ")
-        .dec(static_cast<int64_t>(trap::trapped_accesses())).emit();
+        .dec(static_cast<int64_t>(trap::trapped_accesses()))
+        .text(", sites patched ")
+        .dec(static_cast<int64_t>(patch::patch_counts().patched))
+        .text(" of ").dec(static_cast<int64_t>(patch::patch_counts().hot))
+        .text(" hot").emit();
   if (core::options().verbosity >= 1)
     trap::print_budget_summary(g_pid.load());
   note_race();
