@@ -53,8 +53,9 @@ bool prepare_thunks() {
   ".cfi_def_cfa_register %rbp\n"                                              \
   "and $-64, %rsp\n"                                                          \
   "sub shmcheck_patch_xsave_bytes(%rip), %rsp\n"                              \
-  /* xrstor needs the header's bytes 8-63 zero (xsave writes 0-7). */         \
-  "xor %eax, %eax\n"                                                          \
+  /* xrstor needs a clean header: xsave writes only the bits of the       \
+     state it saves into bytes 0-7, and nothing into bytes 8-63. */         \
+  "xor %eax, %eax\n mov %rax, 512(%rsp)\n"                                    \
   "mov %rax, 520(%rsp)\n mov %rax, 528(%rsp)\n mov %rax, 536(%rsp)\n"         \
   "mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n"         \
   "mov %rax, 568(%rsp)\n"                                                     \
