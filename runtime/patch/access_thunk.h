@@ -5,7 +5,7 @@
 //   [rsp+8] site, [rsp+16] unwind pc, [rsp+24] address to use,
 //   [rsp+32] application address
 // (PatchFrame). It saves the flags, every caller-saved general register and
-// the whole extended state (xsave), aligns the stack, clears the direction
+// the whole extended state (xsavec), aligns the stack, clears the direction
 // flag, calls the C++ function with the frame, and restores everything: to
 // the patched code, the call is invisible except for what the function
 // wrote into the frame.
@@ -31,7 +31,7 @@ struct PatchFrame {
 };
 
 // Normal context, at start: sizes the xsave area. False when the CPU has no
-// xsave (patching then stays off).
+// xsavec (patching then stays off).
 bool prepare_thunks();
 
 }  // namespace shmcheck::patch

@@ -6,6 +6,7 @@
 #include "instrument/shared_access.h"
 #include "interpose/runtime_state.h"
 #include "patch/access_thunk.h"
+#include "patch/stack_cache.h"
 #include "trap/attachment_table.h"
 #include "trap/stack_capture.h"
 
@@ -61,9 +62,17 @@ extern "C" void shmcheck_patched_access(PatchFrame *frame) {
   core::ThreadState *thread = instrument::recording_thread();
   if (thread == nullptr)
     return;
+  // The application's rsp at the site: the frame sits where the relocated
+  // instruction's rsp is.
+  const uintptr_t rsp = reinterpret_cast<uintptr_t>(frame) + kFrameBytes;
   uintptr_t frames[trap::kMaxFrames];
-  const size_t count =
-      trap::capture_caller_stack(frame->unwind_pc, frames, trap::kMaxFrames);
+  size_t count = cached_stack(site, rsp, frames, trap::kMaxFrames);
+  if (count == 0) {
+    uintptr_t cfas[trap::kMaxFrames];
+    count = trap::capture_caller_stack(frame->unwind_pc, frames, cfas,
+                                       trap::kMaxFrames);
+    remember_stack(site, rsp, frames, cfas, count);
+  }
   instrument::record_at(thread, place, site.access_size, site.type,
                         site.order, {frames, static_cast<uint32_t>(count)});
   if (site.completes)

@@ -23,6 +23,10 @@ bool live(const PatchedSite &s) {
 
 PatchedSite *site_slot(size_t index) { return &g_sites[index]; }
 
+size_t site_index(const PatchedSite &site) {
+  return static_cast<size_t>(&site - g_sites);
+}
+
 PatchedSite *site_for(uintptr_t pc) {
   for (size_t probe = 0, i = slot_of(pc); probe < kMaxSites;
        ++probe, i = (i + 1) % kMaxSites) {

@@ -26,6 +26,9 @@ const PatchedSite *find_site(uintptr_t pc);
 // relocated instruction contains `pc`, or nullptr.
 const PatchedSite *site_running_at(uintptr_t pc);
 
+// The record's position in the table (0 .. kMaxSites - 1).
+size_t site_index(const PatchedSite &site);
+
 // True when `address` lies in the bytes a punned jump depends on.
 bool pinned_by_jump(uintptr_t address);
 
