@@ -74,7 +74,11 @@ void finish_process() {
         .text(", sites patched ")
         .dec(static_cast<int64_t>(patch::patch_counts().patched))
         .text(" of ").dec(static_cast<int64_t>(patch::patch_counts().hot))
-        .text(" hot").emit();
+        .text(" hot (traps at unpatched sites ")
+        .dec(static_cast<int64_t>(patch::patch_counts().unpatched_traps))
+        .text(")").emit();
+  if (core::options().verbosity >= 2)
+    patch::print_unpatched_sites(100);
   if (core::options().verbosity >= 1)
     trap::print_budget_summary(g_pid.load());
   note_race();

@@ -78,7 +78,7 @@ bool plan_jump(const PatchedSite &site, const uint8_t *following,
 }
 
 bool install_jump(TextWriter &writer, const PatchedSite &site,
-                  const JumpPlan &plan, uintptr_t stub) {
+                  const JumpPlan &plan, uintptr_t stub, bool bytewise) {
   if (plan.pad != 0) {
     uint8_t pad[kPadBytes];
     int32_t d = 0;
@@ -93,8 +93,14 @@ bool install_jump(TextWriter &writer, const PatchedSite &site,
   const uint8_t int3 = kInt3;
   if (!writer.write(pc, &int3, 1))
     return false;
-  bool ok = sync_cores() && (n == 1 || writer.write(pc + 1, plan.bytes + 1, n - 1)) &&
-            sync_cores() && writer.write(pc, plan.bytes, 1);
+  bool ok = sync_cores();
+  if (bytewise) {
+    for (size_t i = 1; ok && i < n; ++i)
+      ok = writer.write(pc + i, plan.bytes + i, 1) && sync_cores();
+  } else if (n > 1) {
+    ok = ok && writer.write(pc + 1, plan.bytes + 1, n - 1);
+  }
+  ok = ok && sync_cores() && writer.write(pc, plan.bytes, 1);
   if (!ok) {
     // Back to the original instruction, in the same order.
     if (n > 1)

@@ -39,9 +39,11 @@ bool plan_jump(const PatchedSite &site, const uint8_t *following,
                size_t stub_size, JumpPlan *plan, uintptr_t *stub);
 
 // Writes the pad (if any), then the jump with the int3-first protocol. The
-// site must already be marked Installing. False when a write failed (the
-// original bytes are then back).
+// site must already be marked Installing. With `bytewise` the bytes after
+// the first are written one at a time, every thread serializing after each
+// (an earlier punned jump reads them: pinned_bytes.h). False when a write
+// failed (the original bytes are then back).
 bool install_jump(TextWriter &writer, const PatchedSite &site,
-                  const JumpPlan &plan, uintptr_t stub);
+                  const JumpPlan &plan, uintptr_t stub, bool bytewise);
 
 }  // namespace shmcheck::patch

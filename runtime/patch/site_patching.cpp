@@ -8,6 +8,7 @@
 #include "patch/access_thunk.h"
 #include "patch/code_pages.h"
 #include "patch/jump_installer.h"
+#include "patch/pinned_bytes.h"
 #include "patch/site_selection.h"
 #include "patch/site_table.h"
 #include "patch/stub_builder.h"
@@ -56,8 +57,7 @@ bool read_following(uintptr_t address, uint8_t *out) {
 void patch(PatchedSite *site) {
   SitePlan plan;
   const char *why = "";
-  if (pinned_by_jump(site->pc))
-    return refuse(site, "inside a punned jump");
+  const bool pinned = pinned_by_jump(site->pc);
   if (!plan_site(site->pc, &plan, &why))
     return refuse(site, why);
   site->length = plan.insn.length;
@@ -94,8 +94,10 @@ void patch(PatchedSite *site) {
   site->insn_end = site->insn_begin + stub.insn_length;
   site->jump_span = jump.span;
   site->pad = jump.pad;
+  if (pinned && !keep_punned_jumps_valid(writer, *site, jump.bytes))
+    return refuse(site, "inside a punned jump");
   site->state.store(SiteState::Installing, std::memory_order_release);
-  if (!install_jump(writer, *site, jump, at))
+  if (!install_jump(writer, *site, jump, at, pinned))
     return refuse(site, "cannot write the jump");
   site->state.store(SiteState::Installed, std::memory_order_release);
   if (g_verbosity >= 2)
@@ -125,10 +127,12 @@ void note_trap(uintptr_t pc) {
   if (!g_enabled || in_code_pages(pc))
     return;
   PatchedSite *site = site_for(pc);
-  if (site == nullptr ||
-      site->state.load(std::memory_order_relaxed) != SiteState::Counting)
+  if (site == nullptr)
     return;
-  if (++site->traps >= g_threshold)
+  const SiteState state = site->state.load(std::memory_order_relaxed);
+  if (state == SiteState::Refused && site->traps != UINT32_MAX)
+    ++site->traps;  // what the refusal costs, for verbosity=1
+  if (state == SiteState::Counting && ++site->traps >= g_threshold)
     patch(site);
 }
 
@@ -159,13 +163,26 @@ void restore_site_context(ucontext_t *uc) {
   gregs[REG_RIP] = static_cast<greg_t>(site->pc);
 }
 
+void print_unpatched_sites(uint32_t at_least) {
+  for_each_site([&](const PatchedSite &s) {
+    if (!live(s) && s.traps >= at_least)
+      trap::SafeLine().text("patch: pid ").dec(trap::raw_syscall(SYS_getpid))
+          .text(" pc ").hex(s.pc).text(" trapped ").dec(s.traps)
+          .text(" times, not patched: ")
+          .text(s.refusal[0] != '\0' ? s.refusal : "below the threshold")
+          .emit();
+  });
+}
+
 PatchCounts patch_counts() {
-  PatchCounts counts{0, 0};
+  PatchCounts counts{0, 0, 0};
   for_each_site([&](const PatchedSite &s) {
     if (s.traps >= g_threshold || live(s))
       ++counts.hot;
     if (live(s))
       ++counts.patched;
+    else
+      counts.unpatched_traps += s.traps;
   });
   return counts;
 }

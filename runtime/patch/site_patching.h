@@ -40,11 +40,17 @@ bool redirect_breakpoint(ucontext_t *uc);
 // with in place (pc, rsp and the scratch register). No-op otherwise.
 void restore_site_context(ucontext_t *uc);
 
-// Sites patched and sites that reached the threshold (for verbosity=1).
+// Sites patched, sites that reached the threshold, and the traps taken at
+// sites that are not patched (for verbosity=1).
 struct PatchCounts {
   uint64_t patched;
   uint64_t hot;
+  uint64_t unpatched_traps;
 };
 PatchCounts patch_counts();
+
+// Lists the sites not patched that trapped at least `at_least` times, and
+// why (verbosity=2, at exit).
+void print_unpatched_sites(uint32_t at_least);
 
 }  // namespace shmcheck::patch

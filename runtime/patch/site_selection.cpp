@@ -8,30 +8,43 @@ namespace shmcheck::patch {
 
 namespace {
 
-bool common_form(ZydisMnemonic m) {
-  switch (m) {
-    case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX:
-    case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD:
-    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB:
-    case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SBB:
-    case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
-    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_INC:
-    case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_NEG:
-    case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_CMP:
-    case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_XADD:
-    case ZYDIS_MNEMONIC_CMPXCHG: case ZYDIS_MNEMONIC_XCHG:
-    case ZYDIS_MNEMONIC_MOVD: case ZYDIS_MNEMONIC_MOVQ:
-    case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVDQU:
-    case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_MOVUPS:
-    case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVUPD:
-    case ZYDIS_MNEMONIC_MOVSS: case ZYDIS_MNEMONIC_MOVSD:
-    case ZYDIS_MNEMONIC_VMOVD: case ZYDIS_MNEMONIC_VMOVQ:
-    case ZYDIS_MNEMONIC_VMOVDQA: case ZYDIS_MNEMONIC_VMOVDQU:
-    case ZYDIS_MNEMONIC_VMOVAPS: case ZYDIS_MNEMONIC_VMOVUPS:
-    case ZYDIS_MNEMONIC_VMOVAPD: case ZYDIS_MNEMONIC_VMOVUPD:
-      return true;
-    default:
+// Instructions whose effect does not depend on where they run, and whose
+// one memory access is their explicit operand: everything but control
+// transfers, stack and string instructions, system and state-saving
+// instructions, and the bit tests (a register bit offset reaches outside
+// the operand).
+bool patchable_form(const ZydisDecodedInstruction &insn) {
+  if ((insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) != 0)
+    return false;
+  switch (insn.meta.category) {
+    case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_COND_BR:
+    case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_RET:
+    case ZYDIS_CATEGORY_SYSTEM: case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET:
+    case ZYDIS_CATEGORY_STRINGOP: case ZYDIS_CATEGORY_PUSH:
+    case ZYDIS_CATEGORY_POP: case ZYDIS_CATEGORY_SEGOP:
+    case ZYDIS_CATEGORY_XSAVE: case ZYDIS_CATEGORY_XSAVEOPT:
       return false;
+    default:
+      break;
+  }
+  switch (insn.mnemonic) {
+    case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS:
+    case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
+    case ZYDIS_MNEMONIC_ENTER: case ZYDIS_MNEMONIC_LEAVE:
+    case ZYDIS_MNEMONIC_XLAT: case ZYDIS_MNEMONIC_LEA:
+    case ZYDIS_MNEMONIC_MOVDIR64B: case ZYDIS_MNEMONIC_ENQCMD:
+    case ZYDIS_MNEMONIC_ENQCMDS: case ZYDIS_MNEMONIC_FXSAVE:
+    case ZYDIS_MNEMONIC_FXSAVE64: case ZYDIS_MNEMONIC_FXRSTOR:
+    case ZYDIS_MNEMONIC_FXRSTOR64: case ZYDIS_MNEMONIC_FLDENV:
+    case ZYDIS_MNEMONIC_FNSTENV: case ZYDIS_MNEMONIC_FRSTOR:
+    case ZYDIS_MNEMONIC_FNSAVE:
+    // A divide error would reach the program's SIGFPE handler with the
+    // generated code's context.
+    case ZYDIS_MNEMONIC_DIV: case ZYDIS_MNEMONIC_IDIV:
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -83,7 +96,7 @@ bool plan_site(uintptr_t pc, SitePlan *plan, const char **why) {
     return false;
   }
   const ZydisDecodedInstruction &insn = plan->insn;
-  if (!common_form(insn.mnemonic)) {
+  if (!patchable_form(insn)) {
     *why = "form not handled";
     return false;
   }
@@ -107,7 +120,8 @@ bool plan_site(uintptr_t pc, SitePlan *plan, const char **why) {
     }
     if (op.type != ZYDIS_OPERAND_TYPE_MEMORY)
       continue;
-    if (op.mem.type != ZYDIS_MEMOP_TYPE_MEM || plan->memory_operand >= 0) {
+    if (op.mem.type != ZYDIS_MEMOP_TYPE_MEM || plan->memory_operand >= 0 ||
+        op.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT) {
       *why = "memory operands";
       return false;
     }

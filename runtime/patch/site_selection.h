@@ -1,14 +1,16 @@
 // Which trapped instructions can be rewritten, and how.
 //
-// A site qualifies when its instruction has exactly one memory operand (an
-// ordinary one: no gather, no fs/gs base, 64-bit addressing, not relative
-// to rip or rsp), does not use rsp in any other way, and is one of the
-// common forms: plain and extending moves, arithmetic and logic with
-// memory, compare and test, the locked read-modify-writes (xadd, cmpxchg,
-// xchg, lock add/sub/and/or/xor/inc/dec/neg/not), and SSE/AVX moves. The
-// rest keep trapping; rip-relative operands among them because the trap
-// path single-steps those in place (an installation would race with such a
-// step of another thread).
+// A site qualifies when its instruction has exactly one memory operand, an
+// explicit and ordinary one (no gather, no fs/gs base, 64-bit addressing,
+// not relative to rip or rsp), does not use rsp in any other way, and does
+// not depend on where it runs: not a branch, call or return, not a stack,
+// string, system or state-saving instruction, not a bit test. That covers
+// plain and extending moves, arithmetic and logic with memory, compare and
+// test, the locked read-modify-writes (xadd, cmpxchg, xchg, lock add...),
+// SSE/AVX/AVX-512 loads, stores and operations with a memory source, x87
+// loads and stores. The rest keep trapping; rip-relative operands among
+// them because the trap path single-steps those in place (an installation
+// would race with such a step of another thread).
 #pragma once
 
 #include <Zydis/Zydis.h>
