@@ -6,8 +6,11 @@
 # of the same shape, from one run of this script:
 #
 #   processes (what shmcheck checks)      threads (what TSan/Helgrind check)
-#     trap      LD_PRELOAD, page traps      tsan      clang -fsanitize=thread
-#     budget    trap_budget=$BUDGET          helgrind  valgrind --tool=helgrind
+#     trap      LD_PRELOAD, page traps,     tsan      clang -fsanitize=thread
+#               hot sites patched           helgrind  valgrind --tool=helgrind
+#     nopatch   patch_sites=0: every access
+#               to the segment traps
+#     budget    trap_budget=$BUDGET
 #     instr     -fsanitize=thread
 #               -fno-sanitize-link-runtime
 #               + libshmcheck.so
@@ -22,7 +25,8 @@
 # Each cell is the best (shortest) of $REPEAT runs, wall time: on a shared
 # machine the best run is the one least disturbed by others, for every tool
 # alike (STAT=median for the median instead). Runs that would take
-# too long at full size (trap mode on the shm-heavy workloads, Helgrind) use
+# too long at full size (trap mode without patching on the shm-heavy
+# workloads, Helgrind) use
 # fewer iterations, and their time is compared with the native time scaled
 # to the same number of iterations. Below the table, each workload's budget
 # line gives the largest share of its CPU time that a process measured for
@@ -129,18 +133,20 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "runs per cell: $repeat ($stat); trap budget: $budget%;" \
   "${pin[*]:-not pinned}"
 echo
-printf '%-13s %9s | %7s %7s %7s | %9s %7s %9s\n' workload native \
-  trap budget instr "native(T)" tsan helgrind
-printf '%-13s %9s | %7s %7s %7s | %9s %7s %9s\n' "" "(s)" \
-  "x" "x" "x" "(s)" "x" "x"
+printf '%-13s %9s | %7s %7s %7s %7s | %9s %7s %9s\n' workload native \
+  trap nopatch budget instr "native(T)" tsan helgrind
+printf '%-13s %9s | %7s %7s %7s %7s | %9s %7s %9s\n' "" "(s)" \
+  "x" "x" "x" "x" "(s)" "x" "x"
 
 notes=()
 # run_workload NAME ITERATIONS TRAP_ITERATIONS HELGRIND_ITERATIONS
 run_workload() {
   local w=$1 n=$2 n_trap=$3 n_hg=$4
-  local native trap budgeted floor instr native_t tsan helgrind share
+  local native trap nopatch budgeted floor instr native_t tsan helgrind share
   native=$(seconds "$repeat" "" "$bin/native_$w" --processes "$n")
   trap=$(seconds "$repeat" "" LD_PRELOAD="$lib" \
+    "$bin/native_$w" --processes "$n")
+  nopatch=$(seconds "$repeat" "patch_sites=0" LD_PRELOAD="$lib" \
     "$bin/native_$w" --processes "$n_trap")
   budgeted=$(seconds "$repeat" "verbosity=1:trap_budget=$budget" \
     LD_PRELOAD="$lib" "$bin/native_$w" --processes "$n")
@@ -152,13 +158,14 @@ run_workload() {
   tsan=$(seconds "$repeat" "" "$bin/tsan_$w" --threads "$n")
   helgrind=$(seconds 1 "" valgrind --tool=helgrind -q --error-exitcode=0 \
     "$bin/native_$w" --threads "$n_hg")
-  printf '%-13s %9.3f | %7s %7s %7s | %9.3f %7s %9s\n' "$w" "$native" \
-    "$(ratio "$trap" "$native" "$n" "$n_trap")" \
+  printf '%-13s %9.3f | %7s %7s %7s %7s | %9.3f %7s %9s\n' "$w" "$native" \
+    "$(ratio "$trap" "$native" "$n" "$n")" \
+    "$(ratio "$nopatch" "$native" "$n" "$n_trap")" \
     "$(ratio "$budgeted" "$native" "$n" "$n")" \
     "$(ratio "$instr" "$native" "$n" "$n")" "$native_t" \
     "$(ratio "$tsan" "$native_t" "$n" "$n")" \
     "$(ratio "$helgrind" "$native_t" "$n" "$n_hg")"
-  notes+=("$w: $n iterations per worker (trap $n_trap, helgrind $n_hg);"
+  notes+=("$w: $n iterations per worker (nopatch $n_trap, helgrind $n_hg);"
           "  budget $budget%: traps and waits took at most ${share:-0}% of"
           "  the rest of a process's CPU time; $(ratio "$budgeted" "$floor" "$n" "$n")x"
           "  the run with traps sampled away (trap_budget=1: $(ratio "$floor" \

@@ -17,6 +17,8 @@ struct LastAttachment {
   uint64_t size;  // bytes from base that belong to the segment or object
   uint64_t object_offset;
   core::SegmentRef segment;
+  uintptr_t alias;
+  int prot;
 };
 __thread LastAttachment t_last __attribute__((tls_model("initial-exec")));
 
@@ -29,13 +31,16 @@ bool find_shared(uintptr_t address, SharedPlace *place) {
     const trap::Attachment *a = trap::watched_attachment(address);
     if (a == nullptr || a->segment == core::kNoSegment)
       return false;
-    last = {generation, a->base, a->size, a->object_offset, a->segment};
+    last = {generation, a->base, a->size, a->object_offset, a->segment,
+            a->alias, a->prot};
     if (address - a->base >= a->size)
       return false;  // the tail of the last page
   }
   place->segment = last.segment;
   place->offset = last.object_offset + (address - last.base);
   place->remaining = last.size - (address - last.base);
+  place->alias = last.alias == 0 ? 0 : last.alias + (address - last.base);
+  place->prot = last.prot;
   return true;
 }
 
@@ -57,13 +62,19 @@ void record_access(uintptr_t address, uint64_t size, core::AccessType type,
       record_range(address, size, type, pc);
     return;
   }
-  if (size > place.remaining)
-    size = place.remaining;
   uintptr_t frames[trap::kMaxFrames];
   const core::StackTrace stack{
       frames, static_cast<uint32_t>(capture_stack(pc, frames, trap::kMaxFrames))};
+  record_at(thread, place, size, type, 0, stack);
+}
+
+void record_at(core::ThreadState *thread, const SharedPlace &place,
+               uint64_t size, core::AccessType type, core::MemoryOrder order,
+               const core::StackTrace &stack) {
+  if (size > place.remaining)
+    size = place.remaining;
   interpose::RuntimeScope scope;
-  core::access(thread, place.segment, place.offset, size, type, 0, stack);
+  core::access(thread, place.segment, place.offset, size, type, order, stack);
 }
 
 void record_range(uintptr_t address, uint64_t size, core::AccessType type,

@@ -34,6 +34,8 @@ struct SharedPlace {
   core::SegmentRef segment;
   uint64_t offset;     // from the start of the segment
   uint64_t remaining;  // bytes of the segment in this attachment from there
+  uintptr_t alias;     // the same byte in the unprotected alias view (0: none)
+  int prot;            // what the application may do there (PROT_* bits)
 };
 
 // The segment holding `address`, if it is in a watched attachment (and
@@ -52,5 +54,12 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
 
 // The calling thread, when its accesses should be recorded now.
 core::ThreadState *recording_thread();
+
+// The fast path's last step, shared by every front end that found the place
+// itself: one access (clipped to the segment) with a stack the caller
+// captured. Trap mode's patched sites come here with their unwound stack.
+void record_at(core::ThreadState *thread, const SharedPlace &place,
+               uint64_t size, core::AccessType type, core::MemoryOrder order,
+               const core::StackTrace &stack);
 
 }  // namespace shmcheck::instrument

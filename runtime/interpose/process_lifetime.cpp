@@ -15,6 +15,7 @@
 #include "kernel_sync/syscall_sync.h"
 #include "syscall/dispatch_switch.h"
 #include "syscall/sigsys_handler.h"
+#include "patch/site_patching.h"
 #include "trap/fault_handler.h"
 #include "trap/fork_protection.h"
 #include "trap/raw_syscall.h"
@@ -97,7 +98,15 @@ void finish_process() {
     trap::SafeLine().text("pid ").dec(g_pid.load())
         .text(instrument::instrumented() ? " (instrumented)" : " (page traps)")
         .text(": accesses trapped ")
-        .dec(static_cast<int64_t>(trap::trapped_accesses())).emit();
+        .dec(static_cast<int64_t>(trap::trapped_accesses()))
+        .text(", sites patched ")
+        .dec(static_cast<int64_t>(patch::patch_counts().patched))
+        .text(" of ").dec(static_cast<int64_t>(patch::patch_counts().hot))
+        .text(" hot (traps at unpatched sites ")
+        .dec(static_cast<int64_t>(patch::patch_counts().unpatched_traps))
+        .text(")").emit();
+  if (core::options().verbosity >= 2)
+    patch::print_unpatched_sites(100);
   if (core::options().verbosity >= 1)
     trap::print_budget_summary(g_pid.load());
   note_race();

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "interpose/real_functions.h"
+#include "patch/site_patching.h"
 #include "trap/access_recorder.h"
 #include "trap/alias_access.h"
 #include "trap/app_signal_actions.h"
@@ -197,6 +198,14 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
   return Outcome::Opened;
 }
 
+// Whether the thread that trapped at `pc` resumes elsewhere (after it, or
+// in a displaced copy), so that the instruction may be replaced now.
+bool left_site(const ucontext_t *uc, uintptr_t pc, Outcome outcome) {
+  if (outcome == Outcome::NotOurs)
+    return false;
+  return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]) != pc;
+}
+
 void on_segv(int sig, siginfo_t *info, void *raw_context) {
   recover_from_unwinder_fault();
   const int saved_errno = errno;
@@ -211,11 +220,20 @@ void on_segv(int sig, siginfo_t *info, void *raw_context) {
     } else {
       const uint64_t entered = budget_active() ? monotonic_ns() : 0;
       trap_lock();
+      const auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+      if (patch::replaced(pc)) {
+        // Raised by the instruction a jump has replaced since: run again.
+        trap_unlock();
+        errno = saved_errno;
+        return;
+      }
       if (entered != 0)
         budget_reprotect_due(entered);
       bool synchronizing = false;
       const Outcome outcome =
           begin_trapped_access(uc, fault_address, &synchronizing);
+      if (left_site(uc, pc, outcome))
+        patch::note_trap(pc);
       if (entered != 0 && outcome != Outcome::NotOurs)
         budget_note_trap(fault_address, entered, outcome != Outcome::Opened,
                          synchronizing);
@@ -229,6 +247,7 @@ void on_segv(int sig, siginfo_t *info, void *raw_context) {
     }
   }
   errno = saved_errno;
+  patch::restore_site_context(uc);
   chain_to_application(sig, info, raw_context);
 }
 
@@ -241,6 +260,10 @@ void on_trap(int sig, siginfo_t *info, void *raw_context) {
   if (finish_alias_step(uc) || finish_opened_step(uc)) {
     if (entered != 0)
       budget_note_step(entered);
+    errno = saved_errno;
+    return;
+  }
+  if (patch::redirect_breakpoint(uc)) {
     errno = saved_errno;
     return;
   }
@@ -273,6 +296,7 @@ uint64_t trapped_accesses() {
 bool install_trap_handlers(int verbosity, int budget_percent) {
   g_verbosity = verbosity;
   init_instruction_decoder();
+  patch::configure(verbosity);
   warm_up_unwinder();
   // SIGSEGV is not deferred: a fault of the unwinder inside the handler
   // (see recover_from_unwinder_fault) must reach the handler again.

@@ -33,5 +33,11 @@ size_t capture_interrupted_stack(const ucontext_t &context, uintptr_t *frames,
 // the line that called read(), semop(), ...
 size_t capture_caller_stack(uintptr_t return_address, uintptr_t *frames,
                             size_t max);
+// The same, with each frame's stack pointer in `cfas`: cfas[i] is the
+// canonical frame address of the frame that frames[i] called (cfas[0] the
+// one of the frame that captures), so that for i > 0 frames[i] is the
+// return address stored at cfas[i] - 8.
+size_t capture_caller_stack(uintptr_t return_address, uintptr_t *frames,
+                            uintptr_t *cfas, size_t max);
 
 }  // namespace shmcheck::trap

@@ -4,8 +4,9 @@
  * registers, read-modify-writes and atomics (run on the alias view),
  * instructions that use their address register as data too (stepped on an
  * opened page), a push from the segment, accesses straddling a page
- * boundary, and rep movs/stos (forward, backward, overlapping). Prints
- * everything it sees; the driver compares with a run without the runtime. */
+ * boundary, and rep movs/stos (forward, backward, overlapping), once or
+ * for several rounds. Prints everything it sees; the driver compares with a
+ * run without the runtime. */
 #include <stdint.h>
 
 #include "e2e_util.h"
@@ -152,13 +153,17 @@ static void strings(void) {
   show("stosq", seg[(512 + 300) / 8 + 9], (uint64_t)((unsigned char *)d - bytes));
 }
 
-int main(void) {
+/* argv[1]: how many rounds (with patch_threshold=1 the later rounds run
+ * the sites' generated code). */
+int main(int argc, char **argv) {
   seg = new_segment(2 * 4096, NULL);
-  moves();
-  read_modify_writes();
-  indirect_call();
-  straddling_and_vectors();
-  strings();
+  for (long round = arg_long(argc, argv, 1, 1); round > 0; --round) {
+    moves();
+    read_modify_writes();
+    indirect_call();
+    straddling_and_vectors();
+    strings();
+  }
   shmdt(seg);
   return 0;
 }
