@@ -136,6 +136,7 @@ void print_counters() {
 // The first process of a session sets its room (max_state_mb, or what the
 // machine allows).
 void set_state_limit(StateHeaderShm &h) {
+  if (h.state_limit_bytes.load(std::memory_order_relaxed) != 0) return;
   const uint64_t limit = g_runtime.options.max_state_mb > 0
                              ? static_cast<uint64_t>(g_runtime.options.max_state_mb) << 20
                              : state_limit_default();

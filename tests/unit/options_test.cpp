@@ -67,6 +67,10 @@ TEST(Options, MalformedOptionGivesOneLineErrorAndDefaults) {
       {"exitcode=abc", "expected an integer"},
       {"exitcode=99999999999", "expected an integer"},
       {"halt_on_error=maybe", "expected 0 or 1"},
+      {"exitcode=256", "expected 0..255"},  // would turn a race into status 0
+      {"exitcode=-1", "expected 0..255"},
+      {"trap_budget=101", "expected 0..100"},
+      {"max_state_mb=-5", "expected 0.."},
       {"session=a/b", "session"},
       {"session=", "session"},
   };

@@ -190,5 +190,23 @@ TEST(Suppressions, LoadsFilesAndExplainsUnreadableOnes) {
   EXPECT_EQ(error, "cannot read suppressions '" + file.path() + "': No such file or directory");
 }
 
+// Only a regular file of sane size is read: /dev/zero would be read until
+// memory runs out, a FIFO would block.
+TEST(Suppressions, RefusesDevicesAndHugeFilesAtOnce) {
+  SuppressionList list;
+  std::string error;
+  EXPECT_FALSE(list.load_file("/dev/zero", &error));
+  EXPECT_EQ(error, "cannot read suppressions '/dev/zero': not a regular file");
+  EXPECT_FALSE(list.load_file("/tmp", &error));
+  EXPECT_EQ(error, "cannot read suppressions '/tmp': not a regular file");
+
+  std::string big;
+  while (big.size() <= kMaxSuppressionsBytes) big += "race:some_function_name\n";
+  TemporaryFile huge(big);
+  EXPECT_FALSE(list.load_file(huge.path(), &error));
+  EXPECT_EQ(error, "cannot read suppressions '" + huge.path() + "': larger than 1 MiB");
+  EXPECT_TRUE(list.empty());
+}
+
 }  // namespace
 }  // namespace shmcheck::report
