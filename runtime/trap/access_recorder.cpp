@@ -35,6 +35,21 @@ uint64_t read_word(uintptr_t alias, uint64_t size) {
   return value;
 }
 
+constexpr greg_t kZeroFlag = 0x40;
+
+// The word's value before the update: from the register the instruction
+// left it in when there is one, else as read through the alias before.
+uint64_t previous_value(const RecordedAccess &r, const mcontext_t *context,
+                        uint64_t after) {
+  if (context == nullptr || r.previous_value_register < 0)
+    return r.before;
+  if (r.compare_exchange && (context->gregs[REG_EFL] & kZeroFlag) == 0)
+    return after;  // a failed cmpxchg changed nothing
+  const uint64_t mask = r.size == 8 ? ~0ull : (1ull << (8 * r.size)) - 1;
+  return static_cast<uint64_t>(context->gregs[r.previous_value_register]) &
+         mask;
+}
+
 }  // namespace
 
 bool touches_watched(uintptr_t address, uint64_t size) {
@@ -73,13 +88,15 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
       }
       core::access(thread, a.segment, offset, length, type, order, stack);
       if (recorded->count < sizeof(recorded->items) / sizeof(RecordedAccess))
-        recorded->items[recorded->count++] = {a.segment, offset, length, type,
-                                              order, alias, before, false};
+        recorded->items[recorded->count++] = {
+            a.segment, offset, length, type, order, alias, before, false, -1,
+            false};
     }
   });
 }
 
-void complete_recorded(const RecordedAccesses &recorded) {
+void complete_recorded(const RecordedAccesses &recorded,
+                       const mcontext_t *context) {
   if (recorded.count == 0 || !interpose::should_check())
     return;
   core::ThreadState *thread = core::current_thread();
@@ -93,9 +110,12 @@ void complete_recorded(const RecordedAccesses &recorded) {
         r.type != core::AccessType::AtomicWrite)
       core::access_completed(thread, r.segment, r.offset, r.size, r.type,
                              r.order);
-    if (r.alias != 0)
-      core::atomic_update_done(thread, r.segment, r.offset, r.size, r.before,
-                               read_word(r.alias, r.size), r.exchange);
+    if (r.alias != 0) {
+      const uint64_t after = read_word(r.alias, r.size);
+      core::atomic_update_done(thread, r.segment, r.offset, r.size,
+                               previous_value(r, context, after), after,
+                               r.exchange);
+    }
   }
 }
 

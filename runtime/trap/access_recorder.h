@@ -4,6 +4,8 @@
 // segment and offset.
 #pragma once
 
+#include <sys/ucontext.h>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -26,6 +28,11 @@ struct RecordedAccess {
   uintptr_t alias;
   uint64_t before;
   bool exchange;  // xchg or cmpxchg (set by the caller after record_range)
+  // After it ran, the register holding the word's previous value (gregs
+  // index, -1: none; for a cmpxchg only when ZF is set), which is exact
+  // where `before` may have been changed by another process meanwhile.
+  int previous_value_register;
+  bool compare_exchange;
 };
 // Trivial so that it can live in thread-local storage: declare as `{}`.
 struct RecordedAccesses {
@@ -41,7 +48,9 @@ void record_range(uintptr_t address, uint64_t size, core::AccessType type,
 
 // [signal-safe] Call once the recorded accesses have executed: loads take
 // their acquire, updates report their values (core::atomic_update_done).
-void complete_recorded(const RecordedAccesses &recorded);
+// `context`, when given, is the thread's state right after the instruction.
+void complete_recorded(const RecordedAccesses &recorded,
+                       const mcontext_t *context = nullptr);
 
 // True when [address, address + size) overlaps a watched attachment.
 bool touches_watched(uintptr_t address, uint64_t size);

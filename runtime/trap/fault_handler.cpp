@@ -153,8 +153,11 @@ Outcome begin_trapped_access(ucontext_t *uc, uintptr_t fault_address,
                  decoded.locked ? core::kSeqCst : 0, frames, frame_count,
                  &recorded);
   }
-  for (size_t i = 0; i < recorded.count; ++i)
+  for (size_t i = 0; i < recorded.count; ++i) {
     recorded.items[i].exchange = decoded.exchanges;
+    recorded.items[i].previous_value_register = decoded.previous_value_register;
+    recorded.items[i].compare_exchange = decoded.compare_exchange;
+  }
   if (budget_active())
     *synchronizing = synchronizes(decoded, recorded);
 

@@ -217,6 +217,9 @@ bool decode_accesses(uintptr_t pc, const mcontext_t &context,
         out->registers_read |= 1u << index;
       if (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
         out->registers_written |= 1u << index;
+      if (insn.mnemonic == ZYDIS_MNEMONIC_XCHG && op.visibility ==
+              ZYDIS_OPERAND_VISIBILITY_EXPLICIT && !is_high_byte(op.reg.value))
+        out->previous_value_register = index;
       continue;
     }
     if (op.type != ZYDIS_OPERAND_TYPE_MEMORY ||
@@ -282,6 +285,11 @@ bool decode_accesses(uintptr_t pc, const mcontext_t &context,
                 (insn.mnemonic == ZYDIS_MNEMONIC_XCHG && has_memory_operand);
   out->exchanges = insn.mnemonic == ZYDIS_MNEMONIC_XCHG ||
                    insn.mnemonic == ZYDIS_MNEMONIC_CMPXCHG;
+  out->compare_exchange = insn.mnemonic == ZYDIS_MNEMONIC_CMPXCHG;
+  if (out->compare_exchange)
+    out->previous_value_register = REG_RAX;
+  if (!has_memory_operand)
+    out->previous_value_register = -1;
   return true;
 }
 

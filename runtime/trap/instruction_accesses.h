@@ -50,6 +50,10 @@ struct DecodedAccesses {
   uint8_t length = 0;           // instruction length in bytes
   bool locked = false;          // lock prefix, or xchg with memory
   bool exchanges = false;       // xchg or cmpxchg: the updates that take locks
+  // Where the word's previous value is after an xchg (its register
+  // operand, gregs index) or a successful cmpxchg (rax); -1 when unknown.
+  int previous_value_register = -1;
+  bool compare_exchange = false;  // cmpxchg: rax holds it only if ZF is set
   bool repeated = false;        // rep/repe/repne prefix on a string op
   StringOp string_op = StringOp::None;
   uint8_t element_size = 0;     // string element size in bytes

@@ -47,7 +47,7 @@ void finish_step_end(ucontext_t *uc, const StepEnd &end) {
   if (!end.by_int3 && !end.app_trap_flag)
     uc->uc_mcontext.gregs[REG_EFL] &= ~kTrapFlag;
   uc->uc_sigmask = end.saved_mask;
-  complete_recorded(end.recorded);
+  complete_recorded(end.recorded, &uc->uc_mcontext);
 }
 
 }  // namespace shmcheck::trap

@@ -13,6 +13,7 @@
  *   flag_release  a payload published with a release store of a flag
  *                 (reset once with an exchange) and polled with acquire
  *                 loads (plain movs on x86-64)
+ *   flag_plain_poll  the same flag polled with volatile plain loads
  *   seqlock       a sequence counter with relaxed atomic data and fences
  *
  * clean: the pattern as it is meant to be (no race). racy: the child
@@ -117,7 +118,7 @@ static int run_spinlock(const struct spinlock_pattern *p, struct shared *s, int 
 
 /* ---- a flag published with a release store ---------------------------- */
 
-static int run_flag(struct shared *s, int racy) {
+static int run_flag(struct shared *s, int racy, int plain_poll) {
   __atomic_exchange_n(&s->flag, 0, __ATOMIC_SEQ_CST); /* reset */
   pid_t child = fork_or_die();
   if (child == 0) {
@@ -126,15 +127,18 @@ static int run_flag(struct shared *s, int racy) {
     shmdt(s);
     _exit(0);
   }
-  if (!racy)
+  if (!racy && plain_poll)
+    while (!*(volatile int *)&s->flag)
+      sched_yield();
+  else if (!racy)
     while (!__atomic_load_n(&s->flag, __ATOMIC_ACQUIRE))
       sched_yield();
   long seen = s->payload; /* the payload read */
   int status = wait_child(child);
   if (racy)
-    printf("flag_release racy done\n");
+    printf("flag racy done\n");
   else
-    printf("flag_release payload %ld, child %d\n", seen, status);
+    printf("flag payload %ld, child %d\n", seen, status);
   return 0;
 }
 
@@ -208,8 +212,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof spinlocks / sizeof spinlocks[0]; ++i)
     if (strcmp(pattern, spinlocks[i].name) == 0)
       rc = run_spinlock(&spinlocks[i], s, racy, n);
-  if (strcmp(pattern, "flag_release") == 0)
-    rc = run_flag(s, racy);
+  if (strcmp(pattern, "flag_release") == 0 || strcmp(pattern, "flag_plain_poll") == 0)
+    rc = run_flag(s, racy, strcmp(pattern, "flag_plain_poll") == 0);
   else if (strcmp(pattern, "seqlock") == 0)
     rc = run_seqlock(s, racy, n);
   shmdt(s);
