@@ -154,6 +154,13 @@ void before_call(const SystemCall &call) {
   }
   core::ThreadState *thread = edge_thread();
   const auto a = call.args;
+  if (call.number == SYS_close_range) {
+    for (long fd = a[0]; fd <= a[1] && fd < 4096; ++fd) {
+      forget(static_cast<int>(fd));
+      descriptor_gone(static_cast<int>(fd));
+    }
+    return;
+  }
   if (thread == nullptr) {
     if (call.number == SYS_close) {
       forget(fd_of(call));
