@@ -1,7 +1,9 @@
-// Descriptors and file locks (runtime/kernel_sync): close and dup keep the
-// descriptor bookkeeping right and end the locks a close ends; fcntl, flock
+// Descriptors and file locks (runtime/kernel_sync): close (also through
+// fclose, pclose, closedir) and dup keep the descriptor bookkeeping right and end the locks a close ends; fcntl, flock
 // and lockf locks are locks, by file and byte range.
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
@@ -18,6 +20,23 @@ using namespace shmcheck::interpose;
 SHMCHECK_INTERCEPTOR int close(int fd) {
   KernelCall call(SYS_close, fd);
   return call.returned(real::close()(fd));
+}
+
+// The C library closes these descriptors internally, out of reach of the
+// close interceptor: they are reported as the close they make.
+SHMCHECK_INTERCEPTOR int fclose(FILE *stream) {
+  KernelCall call(SYS_close, stream != nullptr ? fileno(stream) : -1);
+  return call.returned(real::fclose()(stream));
+}
+
+SHMCHECK_INTERCEPTOR int pclose(FILE *stream) {
+  KernelCall call(SYS_close, stream != nullptr ? fileno(stream) : -1);
+  return call.returned(real::pclose()(stream));
+}
+
+SHMCHECK_INTERCEPTOR int closedir(DIR *directory) {
+  KernelCall call(SYS_close, dirfd(directory));
+  return call.returned(real::closedir()(directory));
 }
 
 SHMCHECK_INTERCEPTOR int dup(int fd) noexcept {

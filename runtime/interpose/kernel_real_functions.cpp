@@ -7,6 +7,8 @@ void resolve_kernel_calls() {
                    reinterpret_cast<void *>(dup2()), reinterpret_cast<void *>(dup3()),
                    reinterpret_cast<void *>(fcntl()), reinterpret_cast<void *>(fcntl64()),
                    reinterpret_cast<void *>(flock()), reinterpret_cast<void *>(lockf()),
+                   reinterpret_cast<void *>(fclose()), reinterpret_cast<void *>(pclose()),
+                   reinterpret_cast<void *>(closedir()),
                    reinterpret_cast<void *>(mq_send()), reinterpret_cast<void *>(mq_timedsend()),
                    reinterpret_cast<void *>(mq_receive()),
                    reinterpret_cast<void *>(mq_timedreceive()), reinterpret_cast<void *>(msgsnd()),

@@ -4,7 +4,9 @@
 // all up at start so that no lookup ever happens in a signal handler.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <mqueue.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -40,6 +42,9 @@ SHMCHECK_KERNEL_REAL(fcntl, int (*)(int, int, ...))
 SHMCHECK_KERNEL_REAL(fcntl64, int (*)(int, int, ...))
 SHMCHECK_KERNEL_REAL(flock, int (*)(int, int))
 SHMCHECK_KERNEL_REAL(lockf, int (*)(int, int, off_t))
+SHMCHECK_KERNEL_REAL(fclose, int (*)(FILE *))
+SHMCHECK_KERNEL_REAL(pclose, int (*)(FILE *))
+SHMCHECK_KERNEL_REAL(closedir, int (*)(DIR *))
 // Messages
 SHMCHECK_KERNEL_REAL(mq_send, int (*)(mqd_t, const char *, size_t, unsigned))
 SHMCHECK_KERNEL_REAL(mq_timedsend, int (*)(mqd_t, const char *, size_t, unsigned,

@@ -25,7 +25,7 @@ bool wrappable(int sig, const struct sigaction &action) {
 }
 
 void trampoline(int sig, siginfo_t *info, void *context) {
-  kernel_sync::handler_entered(sig);
+  kernel_sync::handler_entered(sig, info);
   if (sig <= 0 || sig >= kSignals) return;
   void *function = g_handlers[sig].function.load(std::memory_order_acquire);
   if (function == nullptr) return;

@@ -32,7 +32,7 @@ struct CacheEntry {
 
 CacheEntry g_cache[kCachedDescriptors];
 
-bool cache_lookup(int fd, uint64_t dev, uint64_t ino, Descriptor *out) {
+bool cache_lookup(int fd, Descriptor *out) {
   if (fd < 0 || fd >= kCachedDescriptors) return false;
   CacheEntry &e = g_cache[fd];
   const uint32_t before = e.sequence.load(std::memory_order_acquire);
@@ -41,7 +41,6 @@ bool cache_lookup(int fd, uint64_t dev, uint64_t ino, Descriptor *out) {
   Descriptor copy = e.descriptor;
   std::atomic_thread_fence(std::memory_order_acquire);
   if (e.sequence.load(std::memory_order_relaxed) != before || !valid) return false;
-  if (copy.dev != dev || copy.ino != ino) return false;
   *out = copy;
   return true;
 }
@@ -120,12 +119,16 @@ bool raw_fstat_identity(int fd, uint64_t *dev, uint64_t *ino, uint32_t *mode) {
 }
 
 bool describe(int fd, Descriptor *out) {
+  // What this descriptor number was found to be stays true until it is
+  // closed or replaced, which forget() hears of: no system call per use.
+  if (cache_lookup(fd, out)) return true;
   uint64_t dev, ino;
   uint32_t mode;
   if (!raw_fstat_identity(fd, &dev, &ino, &mode)) return false;
   Descriptor d;
   d.dev = dev;
   d.ino = ino;
+  bool complete = true;
   switch (mode & S_IFMT) {
     case S_IFIFO:
       d.kind = DescriptorKind::Pipe;
@@ -133,18 +136,17 @@ bool describe(int fd, Descriptor *out) {
       d.has_send_key = d.has_receive_key = true;
       break;
     case S_IFSOCK:
-      if (cache_lookup(fd, dev, ino, out)) return true;
       d.kind = DescriptorKind::Socket;
-      if (describe_socket(fd, ino, &d)) cache_store(fd, d);
+      // Not connected or bound yet: identified again at the next use.
+      complete = describe_socket(fd, ino, &d);
       break;
     case 0:
-      if (cache_lookup(fd, dev, ino, out)) return true;
       describe_anonymous(fd, &d);
-      cache_store(fd, d);
       break;
     default:
       break;
   }
+  if (complete) cache_store(fd, d);
   *out = d;
   return true;
 }

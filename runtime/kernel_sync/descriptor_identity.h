@@ -4,10 +4,10 @@
 // A pipe or FIFO is its inode (both ends share it); a POSIX message queue
 // its inode in the mqueue file system; an eventfd its id (all anonymous
 // inodes share one inode number); a socket the connection or receiving
-// address (socket_channels.h). Sockets and eventfds are costly to identify
-// (several system calls), so what was found is cached per descriptor
-// number, checked against the inode on every use and forgotten when the
-// descriptor is closed or replaced. All functions are [signal-safe]: raw
+// address (socket_channels.h). What a descriptor number was found to be is
+// cached and trusted until the descriptor is closed or replaced (close,
+// dup2, dup3, close_range, fclose and the like call forget()), so a read or
+// write costs no extra system call. All functions are [signal-safe]: raw
 // system calls only.
 #pragma once
 

@@ -32,7 +32,19 @@ void signal_taken(core::ThreadState *thread, int sig) {
 
 namespace shmcheck::kernel_sync {
 
-void handler_entered(int sig) {
+namespace {
+
+bool has_sender(int sig, const siginfo_t *info) {
+  if (info == nullptr) return false;
+  const int code = info->si_code;
+  if (code == SI_USER || code == SI_QUEUE || code == SI_TKILL) return true;
+  return sig == SIGCHLD && (code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED);
+}
+
+}  // namespace
+
+void handler_entered(int sig, const siginfo_t *info) {
+  if (!has_sender(sig, info)) return;
   if (core::ThreadState *thread = edge_thread()) {
     interpose::RuntimeScope scope;
     signal_taken(thread, sig);

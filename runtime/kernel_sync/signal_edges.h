@@ -6,6 +6,7 @@
 // [signal-safe]; the caller holds a RuntimeScope.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "core/core_api.h"
@@ -25,7 +26,9 @@ namespace shmcheck::kernel_sync {
 
 // [signal-safe] Called first thing in the application's handler for `sig`
 // (the interceptors install a trampoline): the handler is ordered after the
-// sender. Does nothing when the signal interrupted the runtime itself.
-void handler_entered(int sig);
+// sender. Only a signal some process sent (kill, sigqueue, tgkill...) or a
+// child's exit has a sender; timers, faults and I/O signals cost nothing.
+// Does nothing when the signal interrupted the runtime itself.
+void handler_entered(int sig, const siginfo_t *info);
 
 }  // namespace shmcheck::kernel_sync

@@ -37,14 +37,17 @@ const T *app_pointer(long value) {
 // A descriptor's send half (write, send, close of a writer).
 void release_send(core::ThreadState *thread, int fd, const struct sockaddr *to,
                   socklen_t to_length) {
-  Descriptor d;
-  if (!describe(fd, &d)) return;
+  // A datagram sent to an address goes where the address says, whatever
+  // the socket is connected to (only sockets take an address).
   core::SyncKey key;
-  if (d.kind == DescriptorKind::Socket && to != nullptr &&
-      send_key_for_address(to, to_length, &key))
+  if (to != nullptr &&
+      send_key_for_address(app_pointer<struct sockaddr>(reinterpret_cast<long>(to)), to_length,
+                           &key)) {
     core::release(thread, key);
-  else if (d.has_send_key)
-    core::release(thread, d.send_key);
+    return;
+  }
+  Descriptor d;
+  if (describe(fd, &d) && d.has_send_key) core::release(thread, d.send_key);
 }
 
 // Its receive half.
@@ -154,6 +157,13 @@ void before_call(const SystemCall &call) {
   }
   core::ThreadState *thread = edge_thread();
   const auto a = call.args;
+  if (call.number == SYS_close_range) {
+    for (long fd = a[0]; fd <= a[1] && fd < 4096; ++fd) {
+      forget(static_cast<int>(fd));
+      descriptor_gone(static_cast<int>(fd));
+    }
+    return;
+  }
   if (thread == nullptr) {
     if (call.number == SYS_close) {
       forget(fd_of(call));
