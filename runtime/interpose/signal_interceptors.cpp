@@ -9,6 +9,7 @@
 #include "interpose/interceptor.h"
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
+#include "syscall/dispatch_switch.h"
 #include "trap/app_signal_actions.h"
 
 using namespace shmcheck;
@@ -30,6 +31,7 @@ SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
   }
   if (action == nullptr || !checking())
     return real::sigaction()(sig, action, old);
+  syscall::note_handler_installed(sig);
   // Other handlers must not block the trap signals either: one of them
   // touching the segment would otherwise kill the process.
   struct sigaction adjusted = *action;
@@ -38,8 +40,10 @@ SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
 }
 
 SHMCHECK_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler) noexcept {
-  if (in_runtime() || !take_over(sig))
+  if (in_runtime() || !take_over(sig)) {
+    syscall::note_handler_installed(sig);
     return real::signal()(sig, handler);
+  }
   // signal() has BSD semantics in glibc: restart, no reset, the signal
   // itself blocked while its handler runs.
   struct sigaction action{};
