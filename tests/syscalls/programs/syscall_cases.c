@@ -1044,6 +1044,38 @@ static void c_pop_to_segment(void) {
   printf("push from segment %lu\n", (unsigned long)out);
 }
 
+// A thread that exists before the process attaches its first segment
+// (armed later, by a signal) makes calls into the segment.
+static char *attach(const char *kind);
+static const char *segment_kind;
+static int early_pipe[2];
+static void *early_thread(void *arg) {
+  (void)arg;
+  char *target = NULL;
+  if (read(early_pipe[0], &target, sizeof target) != sizeof target)
+    return (void *)1;
+  struct stat *st = (struct stat *)target;
+  long rc = stat("/etc/passwd", st);
+  struct timespec *t = (struct timespec *)(target + 256);
+  long rc2 = clock_gettime(CLOCK_THREAD_CPUTIME_ID, t);
+  printf("early thread stat %ld size ok %d clock %ld\n", rc,
+         rc == 0 && st->st_size > 0, rc2);
+  return NULL;
+}
+static void c_thread_before_attach(void) {
+  pipe(early_pipe);
+  pthread_t t;
+  pthread_create(&t, NULL, early_thread, NULL);
+  struct timespec pause_ = {0, 20 * 1000000};
+  nanosleep(&pause_, NULL);
+  seg = attach(segment_kind);
+  nanosleep(&pause_, NULL);
+  write(early_pipe[1], &seg, sizeof seg);
+  void *result = (void *)2;
+  pthread_join(t, &result);
+  printf("joined %ld\n", (long)result);
+}
+
 // ---------------------------------------------------------------------------
 
 struct Case {
@@ -1068,7 +1100,7 @@ static const struct Case cases[] = {
     C(arch_prctl), C(process_vm_readv), C(io_uring_setup), C(aio_read), C(semop),
     C(nanosleep), C(futex_timeout), C(mutex_timedlock), C(cond_timedwait),
     C(sem_timedwait), C(rwlock_timedwrlock), C(cancel_blocked), C(fread_large),
-    C(fwrite_large), C(setvbuf), C(thread_stack), C(makecontext_stack),
+    C(fwrite_large), C(setvbuf), C(thread_before_attach), C(thread_stack), C(makecontext_stack),
     C(pop_to_segment),
 };
 
@@ -1105,8 +1137,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s --list | sysv|posix CASE\n", argv[0]);
     return 2;
   }
+  segment_kind = argv[1];
   for (size_t i = 0; i < n; ++i)
     if (strcmp(cases[i].name, argv[2]) == 0) {
+      if (cases[i].run == c_thread_before_attach) {
+        cases[i].run();  // attaches by itself
+        return 0;
+      }
       seg = attach(argv[1]);
       if (seg == NULL) {
         perror("attach");
