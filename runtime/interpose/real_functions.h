@@ -148,6 +148,7 @@ SHMCHECK_REAL(lstat, nullptr)
 SHMCHECK_REAL(fstatat, nullptr)
 SHMCHECK_REAL(poll, nullptr)
 SHMCHECK_REAL(epoll_wait, nullptr)
+SHMCHECK_REAL(sigaltstack, nullptr)
 
 #undef SHMCHECK_REAL
 

@@ -11,6 +11,7 @@
 #include "interpose/runtime_state.h"
 #include "syscall/dispatch_switch.h"
 #include "trap/app_signal_actions.h"
+#include "trap/runtime_signal_stack.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -71,4 +72,27 @@ SHMCHECK_INTERCEPTOR int pthread_sigmask(int how, const sigset_t *set,
   sigset_t adjusted = *set;
   trap::keep_trap_signals_open(&adjusted);
   return real::pthread_sigmask()(how, &adjusted, old);
+}
+
+// The program sees its own alternate stack, never the runtime's. An armed
+// thread's call is dispatched and translated by the boundary (its stack_t
+// may lie in a segment).
+SHMCHECK_INTERCEPTOR int sigaltstack(const stack_t *next,
+                                     stack_t *old) noexcept {
+  if (in_runtime() || !checking() || syscall::t_armed)
+    return real::sigaltstack()(next, old);
+  stack_t copy;
+  if (next != nullptr)
+    copy = *next;
+  stack_t previous;
+  const long rc =
+      trap::application_sigaltstack(next != nullptr ? &copy : nullptr,
+                                    &previous);
+  if (rc != 0) {
+    errno = static_cast<int>(-rc);
+    return -1;
+  }
+  if (old != nullptr)
+    *old = previous;
+  return 0;
 }

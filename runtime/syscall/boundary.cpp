@@ -71,7 +71,7 @@ long run(long number, const long *a, bool cancellable) {
 
 bool needs_dispatch_handler(long number) {
   return runs_in_place(number) || number == SYS_rt_sigaction ||
-         number == SYS_rt_sigprocmask;
+         number == SYS_rt_sigprocmask || number == SYS_sigaltstack;
 }
 
 long perform(long number, const long args[6], const CallSite &site) {
