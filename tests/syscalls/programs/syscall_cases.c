@@ -1159,6 +1159,27 @@ static void c_exhausted_stack(void) {
   printf("thread result %ld read %d\n", (long)result, exhausted_read);
 }
 
+// A handler with SA_ONSTACK while the program has no alternate stack of its
+// own touches the segment: under the runtime it runs on the runtime's
+// stack, and its trapped access is taken further down that stack.
+static volatile int onstack_touch_read;
+static void on_usr2_touch(int sig) {
+  (void)sig;
+  seg[200] = 9;
+  onstack_touch_read = seg[200];
+}
+static void c_onstack_handler_touch(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr2_touch;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGUSR2, &sa, NULL);
+  raise(SIGUSR2);
+  stack_t q;
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("read %d flags %d\n", onstack_touch_read, q.ss_flags);
+}
+
 static void c_pop_to_segment(void) {
   // pop to segment memory at every alignment of the destination and two
   // alignments of the stack.
@@ -1242,7 +1263,7 @@ static const struct Case cases[] = {
     C(sem_timedwait), C(rwlock_timedwrlock), C(cancel_blocked), C(fread_large),
     C(fwrite_large), C(setvbuf), C(thread_before_attach), C(thread_stack), C(makecontext_stack),
     C(pop_to_segment), C(altstack_own), C(altstack_handler),
-    C(exhausted_stack),
+    C(exhausted_stack), C(onstack_handler_touch),
 };
 
 static char *attach(const char *kind) {
