@@ -232,3 +232,27 @@ SHMCHECK_INTERCEPTOR int epoll_wait(int epfd, struct epoll_event *events,
     return real::epoll_wait()(epfd, events, max, timeout);
   return static_cast<int>(call(SYS_epoll_wait, epfd, arg(events), max, timeout));
 }
+
+// Calls with no memory argument that servers make often (PostgreSQL: lseek
+// is its most frequent call, fdatasync comes with every commit, kill wakes
+// other processes' latches): to the boundary without the signal as well.
+SHMCHECK_INTERCEPTOR off_t lseek(int fd, off_t offset, int whence) {
+  if (!through_boundary())
+    return real::lseek()(fd, offset, whence);
+  return call<false>(SYS_lseek, fd, offset, whence);
+}
+
+SHMCHECK_INTERCEPTOR off64_t lseek64(int fd, off64_t offset, int whence)
+    __attribute__((alias("lseek")));
+
+SHMCHECK_INTERCEPTOR int fdatasync(int fd) {
+  if (!through_boundary())
+    return real::fdatasync()(fd);
+  return static_cast<int>(call(SYS_fdatasync, fd, 0, 0));
+}
+
+SHMCHECK_INTERCEPTOR int kill(pid_t pid, int sig) noexcept {
+  if (!through_boundary())
+    return real::kill()(pid, sig);
+  return static_cast<int>(call<false>(SYS_kill, pid, sig, 0));
+}

@@ -149,6 +149,9 @@ SHMCHECK_REAL(fstatat, nullptr)
 SHMCHECK_REAL(poll, nullptr)
 SHMCHECK_REAL(epoll_wait, nullptr)
 SHMCHECK_REAL(sigaltstack, nullptr)
+SHMCHECK_REAL(lseek, nullptr)
+SHMCHECK_REAL(fdatasync, nullptr)
+SHMCHECK_REAL(kill, nullptr)
 
 #undef SHMCHECK_REAL
 

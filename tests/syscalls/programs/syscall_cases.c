@@ -1180,6 +1180,41 @@ static void c_onstack_handler_touch(void) {
   printf("read %d flags %d\n", onstack_touch_read, q.ss_flags);
 }
 
+// The fast path of calls without memory arguments: lseek, fdatasync, kill
+// (to itself, with a handler that reads into the segment: a call made from
+// a handler the fast path's call delivered).
+static int kill_pipe[2];
+static volatile long kill_handler_read;
+static void on_usr1_read(int sig) {
+  (void)sig;
+  kill_handler_read = read(kill_pipe[0], seg + 300, 5);
+}
+static void c_server_calls(void) {
+  char path[64];
+  temp_file(path, "0123456789");
+  int fd = open(path, O_RDWR);
+  SHOW("lseek end", lseek(fd, 0, SEEK_END));
+  SHOW("lseek set", lseek(fd, 3, SEEK_SET));
+  SHOW("read", read(fd, seg, 4));
+  printf("data %.4s\n", seg);
+  SHOW("lseek bad whence", lseek(fd, 0, 99));
+  SHOW("lseek bad fd", lseek(-1, 0, SEEK_SET));
+  SHOW("fdatasync", fdatasync(fd));
+  SHOW("fdatasync bad fd", fdatasync(-1));
+  close(fd);
+  unlink(path);
+  SHOW("pipe", pipe(kill_pipe));
+  SHOW("write", write(kill_pipe[1], "hello", 5));
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_read;
+  sigaction(SIGUSR1, &sa, NULL);
+  SHOW("kill 0", kill(getpid(), 0));
+  SHOW("kill usr1", kill(getpid(), SIGUSR1));
+  printf("handler read %ld data %.5s\n", kill_handler_read, seg + 300);
+  SHOW("kill bad signal", kill(getpid(), 1000));
+}
+
 static void c_pop_to_segment(void) {
   // pop to segment memory at every alignment of the destination and two
   // alignments of the stack.
@@ -1264,6 +1299,7 @@ static const struct Case cases[] = {
     C(fwrite_large), C(setvbuf), C(thread_before_attach), C(thread_stack), C(makecontext_stack),
     C(pop_to_segment), C(altstack_own), C(altstack_handler),
     C(exhausted_stack), C(onstack_handler_touch),
+    C(server_calls),
 };
 
 static char *attach(const char *kind) {
