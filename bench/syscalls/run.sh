@@ -9,7 +9,8 @@
 #   touch  the call's memory in the segment (native: the same, unchecked)
 #
 # Each cell is the best of $REPEAT runs (the least disturbed on a shared
-# machine). Usage: bench/syscalls/run.sh   (REPEAT=5 ITERATIONS=20000)
+# machine). Usage: bench/syscalls/run.sh   (REPEAT=5 ITERATIONS=20000;
+# CALLS="lseek kill" for some rows only)
 # Environment: SHMCHECK_BUILD_DIR (default build/), SHMCHECK_LIB.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +38,7 @@ best() {  # best ns/iteration of $repeat runs: best PRELOAD SEGMENT CALL
 }
 
 printf "%-10s %12s %9s %9s %9s\n" call "native ns" none idle touch
-for call in getppid pipe fstat poll clock_cpu stdio; do
+for call in ${CALLS:-getppid pipe fstat poll clock_cpu stdio lseek kill}; do
   native=$(best "" none "$call")
   native_touch=$(best "" touch "$call")
   none=$(best "$lib" none "$call")

@@ -6,10 +6,12 @@
 // touched once, the calls' memory elsewhere), touch (the calls' memory in
 // the segment). CALL: getppid, pipe (write then read 64 bytes), fstat, poll,
 // clock_cpu (clock_gettime of the process CPU clock: a real system call),
-// stdio (fwrite + fflush of 64 bytes to /dev/null). Prints ns per iteration.
+// stdio (fwrite + fflush of 64 bytes to /dev/null), lseek (of /dev/null),
+// kill (signal 0 to itself). Prints ns per iteration.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,7 @@ int main(int argc, char **argv) {
   FILE *devnull = fopen("/dev/null", "w");
   struct pollfd *fds = (struct pollfd *)(memory + 1024);
   fds[0] = (struct pollfd){p[0], POLLIN, 0};
+  const pid_t self = getpid();
   const long long start = now_ns();
   for (long i = 0; i < iterations; ++i) {
     if (strcmp(call, "getppid") == 0) {
@@ -65,6 +68,10 @@ int main(int argc, char **argv) {
     } else if (strcmp(call, "stdio") == 0) {
       fwrite(memory + 16384, 1, 64, devnull);
       fflush(devnull);
+    } else if (strcmp(call, "lseek") == 0) {
+      lseek(fileno(devnull), 0, SEEK_SET);
+    } else if (strcmp(call, "kill") == 0) {
+      kill(self, 0);
     } else {
       return 2;
     }

@@ -10,14 +10,11 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#include <time.h>
 
 #include <cerrno>
 
@@ -34,8 +31,9 @@ namespace {
 
 bool through_boundary() { return syscall::t_armed && !in_runtime(); }
 
-// Runs the call at the boundary as a cancellation point, with libc's
-// convention for the result.
+// Runs the call at the boundary (as a cancellation point when libc's
+// function is one), with libc's convention for the result.
+template <bool kCancellationPoint = true>
 __attribute__((always_inline)) inline long call(long number, long a0, long a1,
                                                 long a2, long a3 = 0,
                                                 long a4 = 0, long a5 = 0) {
@@ -43,7 +41,7 @@ __attribute__((always_inline)) inline long call(long number, long a0, long a1,
   syscall::CallSite site;
   site.return_address =
       reinterpret_cast<uintptr_t>(__builtin_return_address(0));
-  site.cancellation_point = true;
+  site.cancellation_point = kCancellationPoint;
   const long result = syscall::perform(number, args, site);
   if (result < 0 && result > -4096) {
     errno = static_cast<int>(-result);
@@ -178,14 +176,14 @@ SHMCHECK_INTERCEPTOR long syscall(long number, ...) noexcept {
   va_end(args);
   if (!through_boundary() || syscall::needs_dispatch_handler(number))
     return real::syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
-  return call(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return call<false>(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 // File status and readiness.
 SHMCHECK_INTERCEPTOR int fstat(int fd, struct stat *st) {
   if (!through_boundary())
     return real::fstat()(fd, st);
-  return static_cast<int>(call(SYS_fstat, fd, arg(st), 0));
+  return static_cast<int>(call<false>(SYS_fstat, fd, arg(st), 0));
 }
 
 SHMCHECK_INTERCEPTOR int fstat64(int fd, struct stat64 *st)
@@ -194,7 +192,7 @@ SHMCHECK_INTERCEPTOR int fstat64(int fd, struct stat64 *st)
 SHMCHECK_INTERCEPTOR int stat(const char *path, struct stat *st) {
   if (!through_boundary())
     return real::stat()(path, st);
-  return static_cast<int>(call(SYS_newfstatat, AT_FDCWD, arg(path), arg(st), 0));
+  return static_cast<int>(call<false>(SYS_newfstatat, AT_FDCWD, arg(path), arg(st), 0));
 }
 
 SHMCHECK_INTERCEPTOR int stat64(const char *path, struct stat64 *st)
@@ -203,7 +201,7 @@ SHMCHECK_INTERCEPTOR int stat64(const char *path, struct stat64 *st)
 SHMCHECK_INTERCEPTOR int lstat(const char *path, struct stat *st) {
   if (!through_boundary())
     return real::lstat()(path, st);
-  return static_cast<int>(call(SYS_newfstatat, AT_FDCWD, arg(path), arg(st),
+  return static_cast<int>(call<false>(SYS_newfstatat, AT_FDCWD, arg(path), arg(st),
                                AT_SYMLINK_NOFOLLOW));
 }
 
@@ -214,7 +212,7 @@ SHMCHECK_INTERCEPTOR int fstatat(int dirfd, const char *path, struct stat *st,
                                  int flags) {
   if (!through_boundary())
     return real::fstatat()(dirfd, path, st, flags);
-  return static_cast<int>(call(SYS_newfstatat, dirfd, arg(path), arg(st), flags));
+  return static_cast<int>(call<false>(SYS_newfstatat, dirfd, arg(path), arg(st), flags));
 }
 
 SHMCHECK_INTERCEPTOR int fstatat64(int dirfd, const char *path,
@@ -233,4 +231,28 @@ SHMCHECK_INTERCEPTOR int epoll_wait(int epfd, struct epoll_event *events,
   if (!through_boundary())
     return real::epoll_wait()(epfd, events, max, timeout);
   return static_cast<int>(call(SYS_epoll_wait, epfd, arg(events), max, timeout));
+}
+
+// Calls with no memory argument that servers make often (PostgreSQL: lseek
+// is its most frequent call, fdatasync comes with every commit, kill wakes
+// other processes' latches): to the boundary without the signal as well.
+SHMCHECK_INTERCEPTOR off_t lseek(int fd, off_t offset, int whence) {
+  if (!through_boundary())
+    return real::lseek()(fd, offset, whence);
+  return call<false>(SYS_lseek, fd, offset, whence);
+}
+
+SHMCHECK_INTERCEPTOR off64_t lseek64(int fd, off64_t offset, int whence)
+    __attribute__((alias("lseek")));
+
+SHMCHECK_INTERCEPTOR int fdatasync(int fd) {
+  if (!through_boundary())
+    return real::fdatasync()(fd);
+  return static_cast<int>(call(SYS_fdatasync, fd, 0, 0));
+}
+
+SHMCHECK_INTERCEPTOR int kill(pid_t pid, int sig) noexcept {
+  if (!through_boundary())
+    return real::kill()(pid, sig);
+  return static_cast<int>(call<false>(SYS_kill, pid, sig, 0));
 }

@@ -148,6 +148,10 @@ SHMCHECK_REAL(lstat, nullptr)
 SHMCHECK_REAL(fstatat, nullptr)
 SHMCHECK_REAL(poll, nullptr)
 SHMCHECK_REAL(epoll_wait, nullptr)
+SHMCHECK_REAL(sigaltstack, nullptr)
+SHMCHECK_REAL(lseek, nullptr)
+SHMCHECK_REAL(fdatasync, nullptr)
+SHMCHECK_REAL(kill, nullptr)
 
 #undef SHMCHECK_REAL
 

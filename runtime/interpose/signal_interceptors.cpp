@@ -12,7 +12,9 @@
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "interpose/signal_delivery.h"
+#include "syscall/dispatch_switch.h"
 #include "trap/app_signal_actions.h"
+#include "trap/runtime_signal_stack.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -36,6 +38,7 @@ SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
     unwrap_handler(sig, old);
     return rc;
   }
+  syscall::note_handler_installed(sig);
   // Other handlers must not block the trap signals either: one of them
   // touching the segment would otherwise kill the process.
   struct sigaction adjusted = wrap_handler(sig, *action);
@@ -46,8 +49,10 @@ SHMCHECK_INTERCEPTOR int sigaction(int sig, const struct sigaction *action,
 }
 
 SHMCHECK_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler) noexcept {
-  if (in_runtime() || !checking())
+  if (in_runtime() || !checking()) {
+    syscall::note_handler_installed(sig);
     return real::signal()(sig, handler);
+  }
   if (!take_over(sig)) {
     // The same BSD semantics, through our sigaction (for the trampoline).
     struct sigaction action{};
@@ -86,4 +91,27 @@ SHMCHECK_INTERCEPTOR int pthread_sigmask(int how, const sigset_t *set,
   sigset_t adjusted = *set;
   trap::keep_trap_signals_open(&adjusted);
   return real::pthread_sigmask()(how, &adjusted, old);
+}
+
+// The program sees its own alternate stack, never the runtime's. An armed
+// thread's call is dispatched and translated by the boundary (its stack_t
+// may lie in a segment).
+SHMCHECK_INTERCEPTOR int sigaltstack(const stack_t *next,
+                                     stack_t *old) noexcept {
+  if (in_runtime() || !checking() || syscall::t_armed)
+    return real::sigaltstack()(next, old);
+  stack_t copy;
+  if (next != nullptr)
+    copy = *next;
+  stack_t previous;
+  const long rc =
+      trap::application_sigaltstack(next != nullptr ? &copy : nullptr,
+                                    &previous);
+  if (rc != 0) {
+    errno = static_cast<int>(-rc);
+    return -1;
+  }
+  if (old != nullptr)
+    *old = previous;
+  return 0;
 }

@@ -15,6 +15,7 @@
 #include "trap/stack_exclusion.h"
 #include "interpose/thread_registry.h"
 #include "trap/displaced_execution.h"
+#include "trap/runtime_signal_stack.h"
 
 using namespace shmcheck;
 using namespace shmcheck::interpose;
@@ -44,6 +45,7 @@ void on_thread_exit(void *) {
     core::thread_exit();
   }
   trap::release_displaced_buffer();
+  trap::release_runtime_signal_stack();
   syscall::release_scratch_arena();
 }
 
@@ -54,6 +56,7 @@ void *start_thread(void *raw) {
   free(raw);
   if (checking()) {
     RuntimeScope scope;
+    trap::install_runtime_signal_stack();
     if (core::ThreadState *thread = core::thread_start()) {
       if (g_exit_key_ready)
         pthread_setspecific(g_exit_key, reinterpret_cast<void *>(1));

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 
+#include <new>
+
 #include "interpose/runtime_state.h"
 #include "kernel_sync/syscall_sync.h"
 #include "syscall/asynchronous_io.h"
@@ -69,7 +71,7 @@ long run(long number, const long *a, bool cancellable) {
 
 bool needs_dispatch_handler(long number) {
   return runs_in_place(number) || number == SYS_rt_sigaction ||
-         number == SYS_rt_sigprocmask;
+         number == SYS_rt_sigprocmask || number == SYS_sigaltstack;
 }
 
 long perform(long number, const long args[6], const CallSite &site) {
@@ -82,7 +84,17 @@ long perform(long number, const long args[6], const CallSite &site) {
   const bool program = interpose::should_check();
   before_possible_asynchronous_io(number);
   ScratchMark scratch;
-  CallTranslation call(number, args, &scratch);
+  // In the arena, not on the stack: the handler runs on the interrupted
+  // stack, which may be a small one (a coroutine's) that the system call
+  // itself would not have used.
+  void *room = scratch.allocate(sizeof(CallTranslation));
+  if (room == nullptr) {
+    const long result = run(number, args, cancellable);
+    pthread_setcanceltype(cancel_type, nullptr);
+    t_selector = selector;
+    return result;
+  }
+  CallTranslation &call = *new (room) CallTranslation(number, args, &scratch);
   Recorder recorder(site);
   if (program && call.touches())
     for (size_t i = 0; i < call.note_count(); ++i) {

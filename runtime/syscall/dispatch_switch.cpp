@@ -61,11 +61,18 @@ void rearm_in_child() {
     arm_this_thread();
 }
 
+// Signals that may have a handler installed through libc: the runtime's
+// own, and the ones noted by the sigaction interceptors.
+std::atomic<uint64_t> g_handled{(uint64_t{1} << (SIGSEGV - 1)) |
+                                (uint64_t{1} << (SIGTRAP - 1))};
+
 // Handlers installed through libc return through libc's restorer, whose
 // rt_sigreturn would itself be dispatched: give them the runtime's.
 void adopt_restorers() {
+  const uint64_t handled = g_handled.load(std::memory_order_relaxed);
   for (int sig = 1; sig < 65; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP)
+    if (sig == SIGKILL || sig == SIGSTOP ||
+        (handled & (uint64_t{1} << (sig - 1))) == 0)
       continue;
     KernelSigaction action{};
     if (trap::raw_syscall(SYS_rt_sigaction, sig, 0,
@@ -135,6 +142,11 @@ void prepare_dispatch() {
     g_text_length = search.length;
   }
   pthread_atfork(nullptr, nullptr, rearm_in_child);
+}
+
+void note_handler_installed(int sig) {
+  if (sig >= 1 && sig <= 64)
+    g_handled.fetch_or(uint64_t{1} << (sig - 1), std::memory_order_relaxed);
 }
 
 bool dispatch_active() { return g_active.load(std::memory_order_acquire); }

@@ -44,4 +44,10 @@ bool runtime_text(unsigned long *start, unsigned long *length);
 // Installs the pthread_atfork handler that re-arms a forked child.
 void prepare_dispatch();
 
+// The program installed a handler for `sig` through libc before dispatch
+// began: its restorer is replaced when dispatch begins. (A handler whose
+// restorer is not replaced still works: its return runs in place, at the
+// cost of one more SIGSYS.)
+void note_handler_installed(int sig);
+
 }  // namespace shmcheck::syscall

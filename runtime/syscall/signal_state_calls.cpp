@@ -10,6 +10,7 @@
 #include "syscall/signal_restorer.h"
 #include "trap/app_signal_actions.h"
 #include "trap/raw_syscall.h"
+#include "trap/runtime_signal_stack.h"
 
 namespace shmcheck::syscall {
 
@@ -103,6 +104,29 @@ long sigaction(const long a[6]) {
   return 0;
 }
 
+// The handler's return restores the alternate stack recorded in its frame:
+// a new one is recorded there too.
+long sigaltstack(const long a[6], ucontext_t *context) {
+  stack_t next;
+  if (a[0] != 0 &&
+      !read_app(&next, static_cast<uintptr_t>(a[0]), sizeof(next)))
+    return -EFAULT;
+  stack_t old;
+  const long rc =
+      trap::application_sigaltstack(a[0] != 0 ? &next : nullptr, &old);
+  if (rc != 0)
+    return rc;
+  if (a[0] != 0) {
+    stack_t now{};
+    trap::raw_syscall(SYS_sigaltstack, 0, reinterpret_cast<long>(&now));
+    context->uc_stack = now;
+  }
+  if (a[1] != 0 &&
+      !write_app(static_cast<uintptr_t>(a[1]), &old, sizeof(old)))
+    return -EFAULT;
+  return 0;
+}
+
 }  // namespace
 
 bool emulate_signal_state_call(long number, const long args[6],
@@ -113,6 +137,9 @@ bool emulate_signal_state_call(long number, const long args[6],
       return true;
     case SYS_rt_sigaction:
       *result = sigaction(args);
+      return true;
+    case SYS_sigaltstack:
+      *result = sigaltstack(args, context);
       return true;
     default:
       return false;

@@ -9,6 +9,8 @@
 // - rt_sigaction: SIGSEGV, SIGTRAP and SIGSYS are the runtime's (the
 //   program's disposition is kept apart); other handlers get the runtime's
 //   restorer and may not block those three.
+// - sigaltstack: the program sees its own alternate stack, never the
+//   runtime's (trap/runtime_signal_stack.h).
 // [signal-safe]
 #pragma once
 

@@ -66,12 +66,14 @@ void on_sigsys(int sig, siginfo_t *info, void *raw_context) {
       return;
     }
     result = -ENOSYS;  // no stub left: the only failure the program can see
-  } else if (!emulate_signal_state_call(number, args, uc, &result)) {
+  } else {
     if (number == SYS_sigaltstack)
       exclude_alternate_stack(args[0]);
-    CallSite site;
-    site.context = uc;
-    result = perform(number, args, site);
+    if (!emulate_signal_state_call(number, args, uc, &result)) {
+      CallSite site;
+      site.context = uc;
+      result = perform(number, args, site);
+    }
   }
   // As the syscall instruction leaves them.
   regs[REG_RAX] = result;

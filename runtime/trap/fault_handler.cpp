@@ -18,6 +18,7 @@
 #include "trap/move_emulation.h"
 #include "trap/opened_step.h"
 #include "trap/raw_syscall.h"
+#include "trap/runtime_signal_stack.h"
 #include "trap/safe_log.h"
 #include "trap/stack_capture.h"
 #include "trap/string_emulation.h"
@@ -279,8 +280,8 @@ bool install(int sig, void (*handler)(int, siginfo_t *, void *),
   struct sigaction action;
   memset(&action, 0, sizeof(action));
   action.sa_sigaction = handler;
-  // SA_ONSTACK: an application that handles stack overflow on an alternate
-  // stack keeps working (our handler then runs there too).
+  // SA_ONSTACK: on the thread's runtime stack, or on the program's own
+  // alternate stack while it has one (see runtime_signal_stack.h).
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | extra_flags;
   asynchronous_signals(&action.sa_mask);
   struct sigaction previous;
@@ -301,6 +302,7 @@ bool install_trap_handlers(int verbosity, int budget_percent) {
   init_instruction_decoder();
   patch::configure(verbosity);
   warm_up_unwinder();
+  install_runtime_signal_stack();
   // SIGSEGV is not deferred: a fault of the unwinder inside the handler
   // (see recover_from_unwinder_fault) must reach the handler again.
   if (!install(SIGSEGV, on_segv, SA_NODEFER) || !install(SIGTRAP, on_trap, 0))

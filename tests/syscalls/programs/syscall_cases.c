@@ -18,8 +18,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <alloca.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1019,6 +1021,200 @@ static void c_makecontext_stack(void) {
   SHOW("swapcontext", swapcontext(&main_context, &segment_context));
   printf("back\n");
 }
+// The program's own alternate stack: set, queried through libc and raw,
+// refused when too small or with bad flags, disabled. The runtime's own
+// stack never shows.
+static void c_altstack_own(void) {
+  static char own[65536];
+  stack_t q;
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("flags %d sp null %d size %zu\n", q.ss_flags, q.ss_sp == NULL,
+         q.ss_size);
+  SHOW("raw query", syscall(SYS_sigaltstack, NULL, &q));
+  printf("flags %d sp null %d size %zu\n", q.ss_flags, q.ss_sp == NULL,
+         q.ss_size);
+  stack_t ss = {own, 0, sizeof own};
+  SHOW("set", sigaltstack(&ss, NULL));
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("same sp %d size %zu flags %d\n", q.ss_sp == own, q.ss_size,
+         q.ss_flags);
+  SHOW("raw query", syscall(SYS_sigaltstack, NULL, &q));
+  printf("same sp %d size %zu flags %d\n", q.ss_sp == own, q.ss_size,
+         q.ss_flags);
+  stack_t small = {own, 0, 1024};
+  SHOW("too small", sigaltstack(&small, NULL));
+  stack_t bad = {own, 0x40, sizeof own};
+  SHOW("bad flags", sigaltstack(&bad, NULL));
+  stack_t off = {NULL, SS_DISABLE, 0};
+  SHOW("disable", sigaltstack(&off, &q));
+  printf("old same sp %d\n", q.ss_sp == own);
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("flags %d sp null %d size %zu\n", q.ss_flags, q.ss_sp == NULL,
+         q.ss_size);
+  SHOW("disable again", sigaltstack(&off, NULL));
+  SHOW("raw set", syscall(SYS_sigaltstack, &ss, NULL));
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("same sp %d\n", q.ss_sp == own);
+  seg[7] = 'x';
+  printf("segment %c\n", seg[7]);
+}
+
+// A handler with SA_ONSTACK runs on the program's own alternate stack and
+// sees itself on it; so does the SIGSEGV handler of a thread that overflows
+// its stack, which leaves with siglongjmp.
+static char usr1_stack[65536];
+static volatile int usr1_on_own, usr1_sees_onstack;
+static void on_usr1_own_stack(int sig) {
+  volatile char here;
+  stack_t q;
+  (void)sig;
+  usr1_on_own = (char *)&here > usr1_stack &&
+                (char *)&here < usr1_stack + sizeof usr1_stack;
+  usr1_sees_onstack =
+      sigaltstack(NULL, &q) == 0 && (q.ss_flags & SS_ONSTACK) != 0;
+}
+static char overflow_stack[65536];
+static sigjmp_buf overflow_jump;
+static volatile int overflow_on_own;
+static void on_overflow(int sig, siginfo_t *info, void *context) {
+  volatile char here;
+  (void)sig, (void)info, (void)context;
+  overflow_on_own = (char *)&here > overflow_stack &&
+                    (char *)&here < overflow_stack + sizeof overflow_stack;
+  siglongjmp(overflow_jump, 1);
+}
+__attribute__((noinline)) static int recurse(int n) {
+  volatile char pad[1024];
+  pad[0] = (char)n;
+  return recurse(n + 1) + pad[0];
+}
+static void *overflowing_thread(void *arg) {
+  (void)arg;
+  stack_t ss = {overflow_stack, 0, sizeof overflow_stack};
+  sigaltstack(&ss, NULL);
+  if (sigsetjmp(overflow_jump, 1) == 0)
+    recurse(0);
+  return (void *)1;
+}
+static void c_altstack_handler(void) {
+  stack_t ss = {usr1_stack, 0, sizeof usr1_stack};
+  SHOW("set", sigaltstack(&ss, NULL));
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_own_stack;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGUSR1, &sa, NULL);
+  raise(SIGUSR1);
+  printf("usr1 on its stack %d sees SS_ONSTACK %d\n", usr1_on_own,
+         usr1_sees_onstack);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_overflow;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, NULL);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t t;
+  void *result = NULL;
+  pthread_create(&t, &attr, overflowing_thread, NULL);
+  pthread_join(t, &result);
+  pthread_attr_destroy(&attr);
+  printf("overflow recovered %d on its stack %d\n", result != NULL,
+         overflow_on_own);
+  seg[5] = 'y';
+  printf("segment %c\n", seg[5]);
+}
+
+// A thread whose stack is all but used up touches the segment: the trapped
+// access is handled on the runtime's own stack, not this one.
+static volatile int exhausted_read;
+__attribute__((noinline)) static void touch_segment_now(void) {
+  seg[100] = 7;
+  exhausted_read = seg[100] + seg[101];
+}
+static void *exhausted_thread(void *arg) {
+  pthread_attr_t attr;
+  void *low = NULL;
+  size_t size = 0;
+  (void)arg;
+  pthread_getattr_np(pthread_self(), &attr);
+  pthread_attr_getstack(&attr, &low, &size);
+  pthread_attr_destroy(&attr);
+  volatile char here;
+  size_t left = (size_t)((char *)&here - (char *)low);
+  volatile char *pad = alloca(left - 1536);
+  pad[0] = 1;
+  touch_segment_now();
+  return (void *)(uintptr_t)pad[0];
+}
+static void c_exhausted_stack(void) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  pthread_t t;
+  void *result = NULL;
+  SHOW_RC("create", pthread_create(&t, &attr, exhausted_thread, NULL));
+  SHOW_RC("join", pthread_join(t, &result));
+  pthread_attr_destroy(&attr);
+  printf("thread result %ld read %d\n", (long)result, exhausted_read);
+}
+
+// A handler with SA_ONSTACK while the program has no alternate stack of its
+// own touches the segment: under the runtime it runs on the runtime's
+// stack, and its trapped access is taken further down that stack.
+static volatile int onstack_touch_read;
+static void on_usr2_touch(int sig) {
+  (void)sig;
+  seg[200] = 9;
+  onstack_touch_read = seg[200];
+}
+static void c_onstack_handler_touch(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr2_touch;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGUSR2, &sa, NULL);
+  raise(SIGUSR2);
+  stack_t q;
+  SHOW("query", sigaltstack(NULL, &q));
+  printf("read %d flags %d\n", onstack_touch_read, q.ss_flags);
+}
+
+// The fast path of calls without memory arguments: lseek, fdatasync, kill
+// (to itself, with a handler that reads into the segment: a call made from
+// a handler the fast path's call delivered).
+static int kill_pipe[2];
+static volatile long kill_handler_read;
+static void on_usr1_read(int sig) {
+  (void)sig;
+  kill_handler_read = read(kill_pipe[0], seg + 300, 5);
+}
+static void c_server_calls(void) {
+  char path[64];
+  temp_file(path, "0123456789");
+  int fd = open(path, O_RDWR);
+  SHOW("lseek end", lseek(fd, 0, SEEK_END));
+  SHOW("lseek set", lseek(fd, 3, SEEK_SET));
+  SHOW("read", read(fd, seg, 4));
+  printf("data %.4s\n", seg);
+  SHOW("lseek bad whence", lseek(fd, 0, 99));
+  SHOW("lseek bad fd", lseek(-1, 0, SEEK_SET));
+  SHOW("fdatasync", fdatasync(fd));
+  SHOW("fdatasync bad fd", fdatasync(-1));
+  close(fd);
+  unlink(path);
+  SHOW("pipe", pipe(kill_pipe));
+  SHOW("write", write(kill_pipe[1], "hello", 5));
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_read;
+  sigaction(SIGUSR1, &sa, NULL);
+  SHOW("kill 0", kill(getpid(), 0));
+  SHOW("kill usr1", kill(getpid(), SIGUSR1));
+  printf("handler read %ld data %.5s\n", kill_handler_read, seg + 300);
+  SHOW("kill bad signal", kill(getpid(), 1000));
+}
+
 static void c_pop_to_segment(void) {
   // pop to segment memory at every alignment of the destination and two
   // alignments of the stack.
@@ -1042,6 +1238,38 @@ static void c_pop_to_segment(void) {
   uint64_t out = 0;
   __asm__ volatile("pushq (%1)\n\tpopq %0" : "=r"(out) : "r"(src) : "memory");
   printf("push from segment %lu\n", (unsigned long)out);
+}
+
+// A thread that exists before the process attaches its first segment
+// (armed later, by a signal) makes calls into the segment.
+static char *attach(const char *kind);
+static const char *segment_kind;
+static int early_pipe[2];
+static void *early_thread(void *arg) {
+  (void)arg;
+  char *target = NULL;
+  if (read(early_pipe[0], &target, sizeof target) != sizeof target)
+    return (void *)1;
+  struct stat *st = (struct stat *)target;
+  long rc = stat("/etc/passwd", st);
+  struct timespec *t = (struct timespec *)(target + 256);
+  long rc2 = clock_gettime(CLOCK_THREAD_CPUTIME_ID, t);
+  printf("early thread stat %ld size ok %d clock %ld\n", rc,
+         rc == 0 && st->st_size > 0, rc2);
+  return NULL;
+}
+static void c_thread_before_attach(void) {
+  pipe(early_pipe);
+  pthread_t t;
+  pthread_create(&t, NULL, early_thread, NULL);
+  struct timespec pause_ = {0, 20 * 1000000};
+  nanosleep(&pause_, NULL);
+  seg = attach(segment_kind);
+  nanosleep(&pause_, NULL);
+  write(early_pipe[1], &seg, sizeof seg);
+  void *result = (void *)2;
+  pthread_join(t, &result);
+  printf("joined %ld\n", (long)result);
 }
 
 // ---------------------------------------------------------------------------
@@ -1068,8 +1296,10 @@ static const struct Case cases[] = {
     C(arch_prctl), C(process_vm_readv), C(io_uring_setup), C(aio_read), C(semop),
     C(nanosleep), C(futex_timeout), C(mutex_timedlock), C(cond_timedwait),
     C(sem_timedwait), C(rwlock_timedwrlock), C(cancel_blocked), C(fread_large),
-    C(fwrite_large), C(setvbuf), C(thread_stack), C(makecontext_stack),
-    C(pop_to_segment),
+    C(fwrite_large), C(setvbuf), C(thread_before_attach), C(thread_stack), C(makecontext_stack),
+    C(pop_to_segment), C(altstack_own), C(altstack_handler),
+    C(exhausted_stack), C(onstack_handler_touch),
+    C(server_calls),
 };
 
 static char *attach(const char *kind) {
@@ -1105,8 +1335,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s --list | sysv|posix CASE\n", argv[0]);
     return 2;
   }
+  segment_kind = argv[1];
   for (size_t i = 0; i < n; ++i)
     if (strcmp(cases[i].name, argv[2]) == 0) {
+      if (cases[i].run == c_thread_before_attach) {
+        cases[i].run();  // attaches by itself
+        return 0;
+      }
       seg = attach(argv[1]);
       if (seg == NULL) {
         perror("attach");
