@@ -19,6 +19,7 @@
 #include <cerrno>
 
 #include "interpose/interceptor.h"
+#include "interpose/kernel_call.h"
 #include "interpose/real_functions.h"
 #include "interpose/runtime_state.h"
 #include "syscall/boundary.h"
@@ -252,7 +253,9 @@ SHMCHECK_INTERCEPTOR int fdatasync(int fd) {
 }
 
 SHMCHECK_INTERCEPTOR int kill(pid_t pid, int sig) noexcept {
-  if (!through_boundary())
-    return real::kill()(pid, sig);
+  if (!through_boundary()) {
+    KernelCall sent(SYS_kill, pid, sig);
+    return sent.returned(real::kill()(pid, sig));
+  }
   return static_cast<int>(call<false>(SYS_kill, pid, sig, 0));
 }

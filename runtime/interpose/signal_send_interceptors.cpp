@@ -23,10 +23,7 @@ long own_pid() { return trap::raw_syscall(SYS_getpid); }
 
 }  // namespace
 
-SHMCHECK_INTERCEPTOR int kill(pid_t pid, int sig) noexcept {
-  KernelCall call(SYS_kill, pid, sig);
-  return call.returned(real::kill()(pid, sig));
-}
+// kill() is the boundary's fast path (io_interceptors.cpp).
 
 SHMCHECK_INTERCEPTOR int tgkill(pid_t tgid, pid_t tid, int sig) noexcept {
   KernelCall call(SYS_tgkill, tgid, tid, sig);
