@@ -78,9 +78,11 @@ uint32_t make_context(ThreadState *thread, const StackTrace &stack, AccessType t
   }
   const uint64_t key = context_key(thread, stack, count, type, size);
   CachedContext &cached = thread->contexts[key % kContextCacheSize];
-  // Still in the ring (not overwritten since): reuse it.
+  // Still in the ring (not overwritten since), and its stack still in the
+  // depot (which recycles its oldest stacks): reuse it.
   if (cached.key == key && cached.ctx != 0 &&
-      slot_for(cached.ctx).seq.load(std::memory_order_acquire) == cached.ctx)
+      slot_for(cached.ctx).seq.load(std::memory_order_acquire) == cached.ctx &&
+      (count == 0 || depot_holds(slot_for(cached.ctx).stack_id)))
     return cached.ctx;
   const uint32_t id = new_context(thread, stack, count, type, size);
   cached.key = key;

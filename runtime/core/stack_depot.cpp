@@ -56,7 +56,13 @@ uint32_t depot_put(const PackedFrame *frames, uint32_t count, uint32_t hash) {
   for (uint32_t steps = 0; id != 0 && steps < kDepotStacks; ++steps) {
     const StackEntryShm &e = entry_of(d, id);
     if (e.id.load(std::memory_order_relaxed) != id) break;
-    if (same_stack(d, e, frames, count, hash, head)) return id;
+    if (same_stack(d, e, frames, count, hash, head)) {
+      // A stack in the older half of the depot is stored again: what names
+      // it from now on (a new access context) keeps it for another full
+      // round of recycling.
+      if (d.stack_count - id < kDepotStacks / 2) return id;
+      break;
+    }
     id = e.next;
   }
   uint32_t fresh = d.stack_count + 1;
@@ -96,6 +102,14 @@ uint32_t depot_get(uint32_t id, PackedFrame *out, uint32_t max) {
       !frames_live(first, size, d.frame_head.load(std::memory_order_relaxed)))
     return 0;
   return count;
+}
+
+bool depot_holds(uint32_t id) {
+  if (g_runtime.state == nullptr || id == 0) return false;
+  StackDepotShm &d = state().depot;
+  const StackEntryShm &e = entry_of(d, id);
+  return e.id.load(std::memory_order_acquire) == id &&
+         frames_live(e.first_frame, e.size, d.frame_head.load(std::memory_order_acquire));
 }
 
 const char *depot_missing_reason(uint32_t id) {

@@ -24,6 +24,9 @@ uint32_t depot_put(const PackedFrame *frames, uint32_t count, uint32_t hash);
 // the number of frames, 0 for an id that was never given or was recycled.
 uint32_t depot_get(uint32_t id, PackedFrame *out, uint32_t max);
 
+// [signal-safe] Whether stack `id` is still stored (not recycled).
+bool depot_holds(uint32_t id);
+
 // Why depot_get(id) gave nothing, for reports: "no stack was captured" for
 // id 0, else that the depot recycled it.
 const char *depot_missing_reason(uint32_t id);

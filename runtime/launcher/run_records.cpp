@@ -65,6 +65,7 @@ bool decode_access(const JsonValue *v, report::PrintedAccess &a) {
     for (const JsonValue &lock : locks->items())
       if (auto text = lock.as_string()) a.locks.push_back(*text);
   a.stack = decode_stack(v->get("stack"));
+  if (a.stack.empty()) a.stack_missing = v->string_or("stack_missing", a.stack_missing);
   return true;
 }
 

@@ -32,7 +32,9 @@ std::string format_summary(const RunRecords &run, const RunFacts &facts,
                                        : counted(run.races.size(), "data race", "data races"));
   // Races by the location of the access that found them, most first.
   std::map<std::string, size_t> by_location;
-  for (const report::PrintedRace &race : run.races) ++by_location[paths.location(race.current.stack)];
+  for (const report::PrintedRace &race : run.races)
+    ++by_location[race.current.stack.empty() ? race.current.stack_missing
+                                             : paths.location(race.current.stack)];
   std::vector<std::pair<std::string, size_t>> locations(by_location.begin(), by_location.end());
   std::stable_sort(locations.begin(), locations.end(),
                    [](const auto &x, const auto &y) { return x.second > y.second; });

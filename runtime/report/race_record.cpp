@@ -40,6 +40,7 @@ void write_access(JsonWriter &out, const PrintedAccess &a) {
     out.end_array();
     out.key("stack");
     write_stack(out, a.stack);
+    if (a.stack.empty()) out.member("stack_missing", a.stack_missing);
   }
   out.end_object();
 }

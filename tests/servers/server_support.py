@@ -105,21 +105,46 @@ def free_port():
         return s.getsockname()[1]
 
 
+def session_members(sid):
+    """Pids of the processes in session `sid` (the launcher may put the
+    program in a process group of its own, but not in another session)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:
+            members.append(int(entry))
+    return members
+
+
 def stop_group(process, timeout=30):
-    """Ends a server started with as_user (its own session) if it is still
-    running: SIGTERM, then SIGKILL to its whole group."""
-    if process.poll() is not None:
-        return
+    """Ends a server started with as_user (its own session) and everything
+    left in that session: SIGTERM, then SIGKILL."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            pass
+        members = session_members(process.pid)
+        if not members:
+            break
+        for pid in members:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and session_members(process.pid):
+            if process.poll() is None:
+                try:
+                    process.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(0.5)
+    if process.poll() is None:
+        process.wait(timeout=timeout)
 
 
 def runtime_leftovers():

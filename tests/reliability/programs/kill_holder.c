@@ -178,7 +178,7 @@ int main(int argc, char **argv) {
   int failures = sniped != 0;
   for (int i = 0; i < 2; ++i) {
     int status = wait_child(workers[i]);
-    /* 66: the worker took part in the race at the end. */
+    /* 0 (or 66 with exitcode_every_process=1): the workers race at the end. */
     failures += status != 0 && status != 66;
   }
   /* Reaped last: until now the workers found it dead on their own. */
