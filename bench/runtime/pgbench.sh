@@ -83,6 +83,7 @@ for v in $variants; do
     awk '/^tps/ {printf "%.1f", $3}')
   stop
   if [[ "$v" != native ]] && grep -q "data race" "$work/$v.log"; then
+    # (an if, not a list: a list whose grep fails would end the script)
     echo "($v: the server log has race reports${LOGS:+: $LOGS/$v.log})" >&2
   fi
 done
