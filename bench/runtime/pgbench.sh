@@ -8,7 +8,8 @@
 # PostgreSQL refuses to run as root: the server runs as the unprivileged
 # user $PG_USER (default shmcheck-pg), created here when missing (a system
 # user without a login shell). The library and this script's temporary
-# directory must be readable by that user.
+# directory must be readable by that user. Installs postgresql-15 with
+# apt-get when it is missing (run as root).
 #
 # Usage: bench/runtime/pgbench.sh
 # Environment: SHMCHECK_LIB (default build/lib/libshmcheck.so), PG_BIN
@@ -29,6 +30,10 @@ variants=${VARIANTS:-native trap nopatch}
 port=$((20000 + RANDOM % 20000))
 
 "$root/scripts/deps.sh" >/dev/null
+if [[ ! -x "$pg_bin/pgbench" ]]; then
+  apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends \
+    postgresql-15 postgresql-contrib >/dev/null
+fi
 if ! id -u "$user" >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 fi
@@ -83,6 +88,7 @@ for v in $variants; do
     awk '/^tps/ {printf "%.1f", $3}')
   stop
   if [[ "$v" != native ]] && grep -q "data race" "$work/$v.log"; then
+    # (an if, not a list: a list whose grep fails would end the script)
     echo "($v: the server log has race reports${LOGS:+: $LOGS/$v.log})" >&2
   fi
 done

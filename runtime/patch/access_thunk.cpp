@@ -73,10 +73,21 @@ bool prepare_thunks() {
   "call " #target "\n"                                                        \
   "mov $-1, %eax\n mov $-1, %edx\n"                                           \
   "xrstor (%rsp)\n"                                                           \
+  /* The epilogue keeps the unwind rules exact at every instruction: a     \
+     signal handler may unwind from any of them. */                          \
   "mov %rbp, %rsp\n"                                                          \
-  "pop %rbp\n pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n"           \
-  "pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"                               \
-  "popfq\n"                                                                   \
+  ".cfi_def_cfa_register %rsp\n"                                              \
+  "pop %rbp\n .cfi_adjust_cfa_offset -8\n .cfi_restore %rbp\n"                \
+  "pop %r11\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %r10\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %r9\n .cfi_adjust_cfa_offset -8\n"                                     \
+  "pop %r8\n .cfi_adjust_cfa_offset -8\n"                                     \
+  "pop %rdi\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %rsi\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %rdx\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %rcx\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "pop %rax\n .cfi_adjust_cfa_offset -8\n"                                    \
+  "popfq\n .cfi_adjust_cfa_offset -8\n"                                       \
   "ret\n"                                                                     \
   ".cfi_endproc\n"                                                            \
   ".size " #name ", . - " #name "\n"

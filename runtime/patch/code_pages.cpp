@@ -12,7 +12,7 @@ namespace {
 using trap::raw_syscall;
 
 constexpr uintptr_t kPage = 4096;
-constexpr size_t kMaxPages = 512;
+constexpr size_t kMaxPages = 4096;
 // Lowest and highest addresses a page of ours may take: above the kernel's
 // mmap_min_addr default, below the top of the 47-bit user space.
 constexpr uintptr_t kLowest = 0x100000;

@@ -27,12 +27,17 @@ uintptr_t target_with(const PatchedSite &jumper, const PatchedSite &site,
   return jumper.pc + jumper.jump_span + static_cast<int64_t>(displacement);
 }
 
-bool place_pad(TextWriter &writer, uintptr_t at, uintptr_t code) {
-  if (allocate_code(at, at, 5) != at)
-    return false;
+bool place_pad(TextWriter &writer, uintptr_t at, uintptr_t code,
+               const char **why) {
   const auto delta = static_cast<int64_t>(code - (at + 5));
-  if (delta < INT32_MIN || delta > INT32_MAX)
+  if (delta < INT32_MIN || delta > INT32_MAX) {
+    *why = "pinned: code out of reach";
     return false;
+  }
+  if (allocate_code(at, at, 5) != at) {
+    *why = "pinned: no room for a pad";
+    return false;
+  }
   uint8_t jump[5] = {0xe9};
   const auto d = static_cast<int32_t>(delta);
   memcpy(jump + 1, &d, 4);
@@ -42,7 +47,7 @@ bool place_pad(TextWriter &writer, uintptr_t at, uintptr_t code) {
 }  // namespace
 
 bool keep_punned_jumps_valid(TextWriter &writer, const PatchedSite &site,
-                             const uint8_t *new_bytes) {
+                             const uint8_t *new_bytes, const char **why) {
   bool ok = true;
   for_each_site([&](const PatchedSite &jumper) {
     const SiteState state = jumper.state.load(std::memory_order_acquire);
@@ -63,7 +68,7 @@ bool keep_punned_jumps_valid(TextWriter &writer, const PatchedSite &site,
       for (size_t i = 0; i < placed_count; ++i)
         if (placed[i] == t)
           return true;
-      if (!place_pad(writer, t, jumper.stub))
+      if (!place_pad(writer, t, jumper.stub, why))
         return false;
       placed[placed_count++] = t;
       return true;

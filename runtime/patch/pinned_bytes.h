@@ -16,10 +16,10 @@ namespace shmcheck::patch {
 
 class TextWriter;
 
-// `site` is about to go from its original bytes to `new_bytes`. False when
-// a pad cannot be placed (the site then keeps trapping). Under the trap
-// lock.
+// `site` is about to go from its original bytes to `new_bytes`. False (and
+// `why`) when a pad cannot be placed (the site then keeps trapping). Under
+// the trap lock.
 bool keep_punned_jumps_valid(TextWriter &writer, const PatchedSite &site,
-                             const uint8_t *new_bytes);
+                             const uint8_t *new_bytes, const char **why);
 
 }  // namespace shmcheck::patch

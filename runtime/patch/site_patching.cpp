@@ -94,8 +94,8 @@ void patch(PatchedSite *site) {
   site->insn_end = site->insn_begin + stub.insn_length;
   site->jump_span = jump.span;
   site->pad = jump.pad;
-  if (pinned && !keep_punned_jumps_valid(writer, *site, jump.bytes))
-    return refuse(site, "inside a punned jump");
+  if (pinned && !keep_punned_jumps_valid(writer, *site, jump.bytes, &why))
+    return refuse(site, why);
   site->state.store(SiteState::Installing, std::memory_order_release);
   if (!install_jump(writer, *site, jump, at, pinned))
     return refuse(site, "cannot write the jump");

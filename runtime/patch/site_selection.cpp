@@ -152,7 +152,7 @@ bool plan_site(uintptr_t pc, SitePlan *plan, const char **why) {
     return false;
   }
   const ZydisDecodedOperand &mem = plan->operands[plan->memory_operand];
-  if (mem.size == 0 || mem.size % 8 != 0 || mem.size > 256) {
+  if (mem.size == 0 || mem.size % 8 != 0 || mem.size > 512) {
     *why = "operand size";
     return false;
   }

@@ -118,12 +118,20 @@ bool build_stub(const SitePlan &plan, uintptr_t pc, const void *site,
     return false;
   e.push_reg(s);
   e.push_reg(s);
+  // S gets its own value back for the call: the unwinder reads the site's
+  // registers through the thunk, and a frame's rule may name S (a function
+  // that realigns its stack keeps its frame address in a register).
+  const uint8_t restore[5] = {static_cast<uint8_t>(0x48 | (s >= 8 ? 4 : 0)),
+                              0x8b,
+                              static_cast<uint8_t>(0x44 | ((s & 7) << 3)),
+                              0x24, 0x10};  // mov S, [rsp+16]
+  for (uint8_t b : restore)
+    e.byte(b);
   e.rip_literal(0x35, kUnwindPc);  // push [rip+unwind pc]
   e.rip_literal(0x35, kSite);      // push [rip+site]
   e.rip_literal(0x15, kTranslate);  // call [rip+translate]
-  // mov S, [rsp+16]
-  e.bytes({static_cast<uint8_t>(0x48 | (s >= 8 ? 4 : 0)), 0x8b,
-           static_cast<uint8_t>(0x44 | ((s & 7) << 3)), 0x24, 0x10});
+  for (uint8_t b : restore)  // mov S, [rsp+16]: the address to use
+    e.byte(b);
 
   // The instruction, its memory operand replaced by [S].
   ZydisEncoderRequest request;

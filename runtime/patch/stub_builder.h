@@ -4,6 +4,7 @@
 //   push S                       ; S: a register the instruction leaves alone
 //   lea  S, [operand]            ; the application address
 //   push S ; push S              ; application address, address to use
+//   mov  S, [rsp+16]             ; S as at the site, for the unwinder
 //   push [unwind pc] ; push [site]
 //   call [translate thunk]       ; records, picks the alias or the address
 //   mov  S, [rsp+16]

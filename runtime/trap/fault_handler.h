@@ -14,6 +14,8 @@
 //     and the page is protected again at the trap that follows.
 // Only way 4 opens a page: while its one instruction runs, another thread
 // of the same process can touch that page unobserved.
+// An instruction that keeps trapping is patched into a jump to generated
+// code that checks its accesses without a trap (runtime/patch/).
 #pragma once
 
 #include <cstdint>
