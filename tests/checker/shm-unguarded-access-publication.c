@@ -23,6 +23,7 @@ struct mailbox {
   atomic_int fence_ready;
   _Atomic int answered;
   long count;
+  long hits;
 };
 
 int main(void) {
@@ -39,6 +40,7 @@ int main(void) {
     m->early = 1;
     // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: write to shared memory 'm->early' without holding a lock [shm-unguarded-access]
     __atomic_fetch_add(&m->count, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&m->hits, 1, __ATOMIC_RELAXED);
     // The other direction: the parent publishes, the child reads.
     while (!m->answered)
       ;
@@ -57,6 +59,8 @@ int main(void) {
     ;
   atomic_thread_fence(memory_order_acquire);
   printf("%ld\n", m->fenced);
+  printf("%ld\n", m->hits);
+  // CHECK-MESSAGES: :[[@LINE-1]]:19: warning: read of shared memory 'm->hits' without holding a lock [shm-unguarded-access]
   m->reply = 5;
   m->answered = 1;
   printf("%ld\n", m->count);
