@@ -14,10 +14,13 @@
 //   - Clang thread-safety attributes (ACQUIRE, RELEASE, TRY_ACQUIRE,
 //     REQUIRES, SCOPED_CAPABILITY), std::lock_guard, std::unique_lock,
 //     std::scoped_lock, std::shared_lock, lock()/unlock() members;
-//   - flock/lockf; spinlocks on an atomic word (test-and-set, exchange,
-//     compare-and-swap take it on success, a store of 0 gives it back);
+//   - flock/lockf, fcntl F_SETLK(W) by the struct flock's l_type; spinlocks
+//     on an atomic word (test-and-set, exchange, compare-and-swap take it on
+//     success, a store of 0 gives it back);
 //   - message passing as ordering events (pipe/socketpair read and write,
-//     msgsnd/msgrcv, mq_send/mq_receive, pthread_barrier_wait);
+//     msgsnd/msgrcv, mq_send/mq_receive, pthread_barrier_wait), and atomic
+//     publication likewise (release stores and fences publish, acquire
+//     loads and fences wait);
 //   - names configured as lock/unlock functions (LockConfig);
 //   - translation unit functions whose net effect is to acquire or release
 //     (`P()`/`V()` wrappers), found by per-function summaries computed once,
@@ -29,15 +32,17 @@
 // starting at 1 excludes (HeldLock is a plain lock), others only order
 // (HeldLock::Counting / Event / Signal). Alongside the locks, the dataflow
 // follows which processes run each statement (ProcessSet: fork sites, the
-// branch on fork's result, wait/waitpid) and, backward, whether a semaphore
-// release publishes it.
+// branch on fork's result, wait/waitpid, counting the children forked and
+// reaped so that the parent is alone only after the last) and, backward,
+// whether a semaphore release publishes it.
 //
 // Lock identity: a lock is named by the lvalue of the lock object, spelled
 // canonically (parens, casts, `&*` removed; variables by declaration, not by
 // name), so `pthread_mutex_lock(&s->m)` and `pthread_mutex_unlock(&(s->m))`
 // name one lock. Inside a summarised function, parameters stand for the
 // call's arguments. A semaphore of a System V set is the set id plus the
-// semaphore number ("semid#0").
+// semaphore number ("semid#0"). Whether a lock is shared between processes
+// at all is LockSharing's question, asked of these names.
 #pragma once
 
 #include "clang/AST/ASTContext.h"

@@ -4,6 +4,7 @@
 #include "analysis/LockIdentity.h"
 
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 
 #include <algorithm>
@@ -46,11 +47,19 @@ struct FlowState {
   uint64_t Live = 0;   ///< processes that may run meanwhile
   uint64_t Many = 0;
   llvm::SmallVector<PendingFork, 1> Forks;
+  /// Children forked, per fork site (or call of a forking helper): 1, the
+  /// trip count of a constant-bound loop around it, or ManyChildren.
+  llvm::SmallVector<std::pair<const Stmt *, unsigned>, 2> Forked;
+  /// Children reaped since by waits outside loops.
+  unsigned Reaped = 0;
+  /// The pid variables of forks (`pid_t a = fork()`) and their labels, so
+  /// that waitpid(a) reaps that child only.
+  llvm::SmallVector<std::pair<std::string, uint64_t>, 2> Pids;
 
   bool sameAs(const FlowState &O) const {
     if (Reached != O.Reached || Shared != O.Shared || Joined != O.Joined || Must != O.Must || May != O.May ||
         Pending.size() != O.Pending.size() || Labels != O.Labels || Many != O.Many || Live != O.Live ||
-        Forks.size() != O.Forks.size())
+        Forks.size() != O.Forks.size() || Forked != O.Forked || Reaped != O.Reaped || Pids.size() != O.Pids.size())
       return false;
     for (size_t I = 0; I < Pending.size(); ++I)
       if (Pending[I].Call != O.Pending[I].Call || Pending[I].Result != O.Pending[I].Result)
@@ -81,6 +90,17 @@ struct FlowState {
     Labels |= In.Labels;
     Many |= In.Many;
     Live |= In.Live;
+    for (const auto &[Site, Count] : In.Forked) {
+      auto Known = llvm::find_if(Forked, [&](const auto &F) { return F.first == Site; });
+      if (Known == Forked.end())
+        Forked.emplace_back(Site, Count);
+      else
+        Known->second = std::max(Known->second, Count);
+    }
+    Reaped = std::min(Reaped, In.Reaped);
+    for (const auto &Pid : In.Pids)
+      if (!llvm::is_contained(Pids, Pid))
+        Pids.push_back(Pid);
     for (const PendingFork &P : In.Forks) {
       auto Known = llvm::find_if(Forks, [&](const PendingFork &Q) { return Q.Call == P.Call; });
       if (Known == Forks.end())
@@ -92,6 +112,18 @@ struct FlowState {
     }
   }
 };
+
+/// More children than the analysis counts.
+constexpr unsigned ManyChildren = 64;
+
+/// A load or an assignment of an _Atomic object: sequentially consistent.
+bool isAtomicAccess(const Stmt *S) {
+  if (const auto *Cast = dyn_cast<ImplicitCastExpr>(S))
+    return Cast->getCastKind() == CK_LValueToRValue && Cast->getSubExpr()->getType()->isAtomicType();
+  if (const auto *Assign = dyn_cast<BinaryOperator>(S))
+    return Assign->getOpcode() == BO_Assign && Assign->getLHS()->getType()->isAtomicType();
+  return false;
+}
 
 bool isSemaphore(LockKind Kind) { return Kind == LockKind::PosixSemaphore || Kind == LockKind::SysVSemaphore; }
 
@@ -255,6 +287,10 @@ private:
   void publicationPass(const EntryContext &Entry);
 
   void concurrency(const Stmt *S, FlowState &St);
+  void reap(const CallExpr *Call, FlowState &St) const;
+  void countFork(const Stmt *S, FlowState &St) const;
+  unsigned loopTrips(const Stmt *S) const;
+  static unsigned children(const FlowState &St);
   std::optional<ForkSides> forkSides(const CFGBlock &From, unsigned SuccIndex, const PendingFork &P) const;
 
   FunctionFlow &F;
@@ -411,15 +447,18 @@ void FlowRunner::findReleases(const EntryContext &Entry) {
   for (const CFGBlock *Block : Cfg) {
     unsigned Index = 0;
     for (const CFGElement &Element : *Block) {
+      Effects.clear();
       std::optional<CFGStmt> S = Element.getAs<CFGStmt>();
-      if (S && (isa<CallExpr>(S->getStmt()) || isa<CXXConstructExpr>(S->getStmt()) || isa<AtomicExpr>(S->getStmt()))) {
-        Effects.clear();
+      if (S && (isa<CallExpr>(S->getStmt()) || isa<CXXConstructExpr>(S->getStmt()) || isa<AtomicExpr>(S->getStmt())))
         Ops.effectsOf(S->getStmt(), F.Fn, nullptr, Effects);
-        if (llvm::any_of(Effects, [](const LockEffect &E) {
-              return E.Act == Action::Release && isSemaphore(E.Kind) && E.SignParam < 0;
-            }))
-          ReleaseElements[Block->getBlockID()].push_back(Index);
-      }
+      // A guard class of the program's own posts its semaphore when it goes
+      // out of scope.
+      if (std::optional<CFGAutomaticObjDtor> Dtor = Element.getAs<CFGAutomaticObjDtor>())
+        Ops.destructorEffects(Dtor->getVarDecl(), F.Fn, Effects);
+      if (llvm::any_of(Effects, [](const LockEffect &E) {
+            return E.Act == Action::Release && isSemaphore(E.Kind) && E.SignParam < 0;
+          }))
+        ReleaseElements[Block->getBlockID()].push_back(Index);
       ++Index;
     }
   }
@@ -474,7 +513,7 @@ void FlowRunner::transferStmt(const Stmt *S, FlowState &St, bool Record, unsigne
   }
   uint8_t Flags = 0;
 
-  if (isa<AtomicExpr>(S)) {
+  if (isa<AtomicExpr>(S) || isAtomicAccess(S)) {
     Scratch.clear();
     Ops.effectsOf(S, F.Fn, nullptr, Scratch);
     for (const LockEffect &Effect : Scratch)
@@ -509,8 +548,10 @@ void FlowRunner::transferStmt(const Stmt *S, FlowState &St, bool Record, unsigne
         if (stripCondition(Var->getInit()) == P.Call)
           P.Result = variableKey(Var);
       for (PendingFork &P : St.Forks)
-        if (stripCondition(Var->getInit()) == P.Call)
+        if (stripCondition(Var->getInit()) == P.Call) {
           P.Result = variableKey(Var);
+          St.Pids.emplace_back(P.Result, P.ChildLabel);
+        }
     }
   } else if (const auto *Assign = dyn_cast<BinaryOperator>(S); Assign && Assign->getOpcode() == BO_Assign) {
     const Expr *Target = Assign->getLHS()->IgnoreParenImpCasts();
@@ -519,8 +560,10 @@ void FlowRunner::transferStmt(const Stmt *S, FlowState &St, bool Record, unsigne
         if (stripCondition(Assign->getRHS()) == P.Call)
           P.Result = valueKey(Target, nullptr);
       for (PendingFork &P : St.Forks)
-        if (stripCondition(Assign->getRHS()) == P.Call)
+        if (stripCondition(Assign->getRHS()) == P.Call) {
           P.Result = valueKey(Target, nullptr);
+          St.Pids.emplace_back(P.Result, P.ChildLabel);
+        }
     }
   } else if (const auto *Return = dyn_cast<ReturnStmt>(S); Return && SummaryMode && Record) {
     // `return pthread_mutex_trylock(&s->m);`: a try-lock wrapper.
@@ -585,6 +628,7 @@ void FlowRunner::concurrency(const Stmt *S, FlowState &St) {
     St.Labels |= Child;
     St.Shared = true;
     St.Joined = false;
+    countFork(S, St);
     return;
   }
   case ConcurrencyEffect::Spawn:
@@ -592,8 +636,7 @@ void FlowRunner::concurrency(const Stmt *S, FlowState &St) {
     St.Joined = false;
     return;
   case ConcurrencyEffect::Join:
-    St.Joined = true;
-    St.Live = 0;
+    reap(cast<CallExpr>(S), St);
     return;
   case ConcurrencyEffect::None:
     break;
@@ -604,9 +647,12 @@ void FlowRunner::concurrency(const Stmt *S, FlowState &St) {
   if (Summary->MayFork) {
     St.Shared = true;
     St.Joined = false;
+    countFork(S, St);
   } else if (Summary->Joins) {
     St.Joined = true;
     St.Live = 0;
+    St.Forked.clear();
+    St.Reaped = 0;
   }
   // Children forked inside that are still alive, or that return from the
   // call and run the caller's code.
@@ -620,6 +666,114 @@ void FlowRunner::concurrency(const Stmt *S, FlowState &St) {
     St.Labels = Rename(Summary->ExitLabels);
     St.Many |= Summary->ExitMany & ~CallerProcesses;
   }
+}
+
+unsigned FlowRunner::loopTrips(const Stmt *S) const {
+  // The innermost loop around S, if it is `for (i = K0; i < K1; ++i)` (or
+  // <=, !=, i++, i += 1) and no other loop encloses it.
+  const ForStmt *Loop = nullptr;
+  const Stmt *Current = S;
+  for (unsigned Depth = 0; Current && Depth < 32; ++Depth) {
+    DynTypedNodeList Parents = F.Ctx.getParents(*Current);
+    if (Parents.empty())
+      break;
+    Current = Parents[0].get<Stmt>();
+    if (!Current)
+      break;
+    if (isa<WhileStmt>(Current) || isa<DoStmt>(Current) || isa<CXXForRangeStmt>(Current) ||
+        (isa<ForStmt>(Current) && Loop))
+      return ManyChildren;
+    if (const auto *For = dyn_cast<ForStmt>(Current))
+      Loop = For;
+  }
+  if (!Loop)
+    return ManyChildren;
+  const VarDecl *Counter = nullptr;
+  std::optional<int64_t> From;
+  if (const auto *Decl = dyn_cast_or_null<DeclStmt>(Loop->getInit()); Decl && Decl->isSingleDecl()) {
+    Counter = dyn_cast<VarDecl>(Decl->getSingleDecl());
+    if (Counter && Counter->getInit())
+      From = integerConstant(Counter->getInit(), F.Ctx);
+  } else if (const auto *Assign = dyn_cast_or_null<BinaryOperator>(Loop->getInit());
+             Assign && Assign->getOpcode() == BO_Assign) {
+    if (const auto *Ref = dyn_cast<DeclRefExpr>(Assign->getLHS()->IgnoreParenImpCasts()))
+      Counter = dyn_cast<VarDecl>(Ref->getDecl());
+    From = integerConstant(Assign->getRHS(), F.Ctx);
+  }
+  const auto *Cond = dyn_cast_or_null<BinaryOperator>(Loop->getCond() ? Loop->getCond()->IgnoreParenImpCasts() : nullptr);
+  if (!Counter || !From || !Cond)
+    return ManyChildren;
+  const auto *Left = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  std::optional<int64_t> To = integerConstant(Cond->getRHS(), F.Ctx);
+  if (!Left || Left->getDecl() != Counter || !To)
+    return ManyChildren;
+  const Expr *Inc = Loop->getInc() ? Loop->getInc()->IgnoreParenImpCasts() : nullptr;
+  bool StepsByOne = false;
+  if (const auto *Unary = dyn_cast_or_null<UnaryOperator>(Inc))
+    StepsByOne = Unary->isIncrementOp();
+  else if (const auto *Compound = dyn_cast_or_null<CompoundAssignOperator>(Inc))
+    StepsByOne = Compound->getOpcode() == BO_AddAssign && integerConstant(Compound->getRHS(), F.Ctx) == 1;
+  if (!StepsByOne)
+    return ManyChildren;
+  int64_t Trips = 0;
+  if (Cond->getOpcode() == BO_LT || Cond->getOpcode() == BO_NE)
+    Trips = *To - *From;
+  else if (Cond->getOpcode() == BO_LE)
+    Trips = *To - *From + 1;
+  else
+    return ManyChildren;
+  if (Trips <= 0)
+    return 0;
+  return Trips >= ManyChildren ? ManyChildren : static_cast<unsigned>(Trips);
+}
+
+void FlowRunner::countFork(const Stmt *S, FlowState &St) const {
+  // Assigned, not added: the dataflow may pass a loop's fork many times.
+  unsigned Count = F.BlockOnCycle[CurrentBlock] ? loopTrips(S) : 1;
+  auto Known = llvm::find_if(St.Forked, [&](const auto &Site) { return Site.first == S; });
+  if (Known == St.Forked.end())
+    St.Forked.emplace_back(S, Count);
+  else
+    Known->second = Count;
+}
+
+unsigned FlowRunner::children(const FlowState &St) {
+  unsigned Total = 0;
+  for (const auto &[Site, Count] : St.Forked)
+    Total = std::min(Total + Count, ManyChildren);
+  if (Total == ManyChildren)
+    return ManyChildren;
+  return Total > St.Reaped ? Total - St.Reaped : 0;
+}
+
+void FlowRunner::reap(const CallExpr *Call, FlowState &St) const {
+  // The parent is alone again only once every child is reaped: a wait in a
+  // loop (`while (wait(NULL) > 0)`), as many waits as children forked, or
+  // waitpid for each child by its pid. A thread join ends what it joins.
+  llvm::StringRef Name = cFunctionName(Call);
+  unsigned Left = children(St);
+  bool ReapsAll = Name == "pthread_join" || F.BlockOnCycle[CurrentBlock] || Left <= 1;
+  if (!ReapsAll && Name == "waitpid" && Call->getNumArgs() > 0) {
+    std::string Pid = valueKey(Call->getArg(0), nullptr);
+    for (const auto &[Key, Label] : St.Pids) {
+      if (Key != Pid || (St.Many & Label))
+        continue;
+      St.Live &= ~Label;
+      break;
+    }
+  }
+  if (!ReapsAll && Left != ManyChildren) {
+    ++St.Reaped;
+    ReapsAll = Left == 1;
+  }
+  if (!ReapsAll && !(St.Live & ~ProcessSet::MainProcess & ~St.Labels))
+    ReapsAll = true; // every child this process can meet is reaped
+  if (!ReapsAll)
+    return;
+  St.Joined = true;
+  St.Live = 0;
+  St.Forked.clear();
+  St.Reaped = 0;
 }
 
 std::optional<ForkSides> FlowRunner::forkSides(const CFGBlock &From, unsigned SuccIndex,
@@ -680,6 +834,9 @@ FlowState FlowRunner::edgeState(const CFGBlock &From, unsigned SuccIndex, const 
       if (Sides->Child) {
         Edge.Labels = P.ChildLabel;
         Edge.Live = P.ParentLive | P.ParentLabels;
+        Edge.Forked.clear();
+        Edge.Reaped = 0;
+        Edge.Pids.clear();
       } else {
         Edge.Labels = P.ParentLabels;
         Edge.Live = P.ParentLive | P.ChildLabel;
@@ -819,7 +976,20 @@ void FlowRunner::finishSummary(const FlowState &Entry, const std::vector<FlowSta
   }
   if (!SummaryMode)
     return;
-  FlowState AtExit = inState(Exit, Entry, Out);
+  // What returns to the caller: paths that end in exit(), _exit() or
+  // abort() reach the CFG's exit block but never the caller (a child that
+  // ends with _exit(0) does not run the caller's code).
+  FlowState AtExit;
+  for (const CFGBlock *Pred : Exit.preds()) {
+    if (!Pred || !Out[Pred->getBlockID()].Reached || Pred->hasNoReturnElement())
+      continue;
+    unsigned Index = 0;
+    for (const CFGBlock::AdjacentBlock &Succ : Pred->succs()) {
+      if (Succ.getReachableBlock() == &Exit)
+        AtExit.meet(edgeState(*Pred, Index, Out[Pred->getBlockID()]));
+      ++Index;
+    }
+  }
   if (!AtExit.Reached)
     return; // never returns: nothing to tell callers
   F.Summary.MayFork = AtExit.Shared && !AtExit.Joined;
@@ -974,6 +1144,11 @@ FunctionFlow::FunctionFlow(const FunctionDecl *Function, std::unique_ptr<CFG> Gr
   for (unsigned I = 0; I < Rpo.size(); ++I)
     RpoIndex[Rpo[I]] = I;
 
+  BlockOnCycle.assign(NumBlocks, false);
+  for (const CFGBlock *Block : *this->Cfg)
+    if (Block && Seen[Block->getBlockID()])
+      BlockOnCycle[Block->getBlockID()] = reachesItself(*Block);
+
   ConstructedVarFinder Finder(ConstructedVars);
   Finder.TraverseStmt(Fn->getBody());
 }
@@ -1013,9 +1188,11 @@ const PointState *FunctionFlow::pointAt(const Stmt *S) const {
 
 bool FunctionFlow::onCycle(const Stmt *S) const {
   const PointState *Point = pointAt(S);
-  if (!Point)
-    return false;
-  const CFGBlock *Start = *(Cfg->nodes_begin() + Point->Block);
+  return Point && BlockOnCycle[Point->Block];
+}
+
+bool FunctionFlow::reachesItself(const CFGBlock &Target) const {
+  const CFGBlock *Start = &Target;
   std::vector<bool> Seen(Cfg->getNumBlockIDs(), false);
   std::vector<const CFGBlock *> Work(Start->succ_begin(), Start->succ_end());
   while (!Work.empty()) {

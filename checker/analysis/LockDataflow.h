@@ -94,6 +94,8 @@ public:
 
   /// S's block can reach itself.
   bool onCycle(const Stmt *S) const;
+  /// Block lies on a cycle of the CFG (a loop).
+  bool blockOnCycle(unsigned BlockId) const { return BlockOnCycle[BlockId]; }
 
   /// Where lock Id, held on some paths to S, is missing.
   std::optional<MissingLock> whereMissing(const Stmt *S, unsigned Id) const;
@@ -102,6 +104,7 @@ private:
   friend class FlowRunner;
 
   FunctionFlow(const FunctionDecl *Fn, std::unique_ptr<CFG> Cfg, ASTContext &Ctx);
+  bool reachesItself(const CFGBlock &Target) const;
 
   const FunctionDecl *Fn;
   std::unique_ptr<CFG> Cfg;
@@ -109,6 +112,7 @@ private:
   llvm::DenseMap<const CXXConstructExpr *, const VarDecl *> ConstructedVars;
   std::vector<unsigned> Rpo;       ///< block ids in reverse post-order
   std::vector<unsigned> RpoIndex;  ///< position of each block id in Rpo
+  std::vector<bool> BlockOnCycle;  ///< per block id: it can reach itself
   std::vector<PointState> Points;
   llvm::DenseMap<const Stmt *, unsigned> PointOf;
   std::vector<const Stmt *> Statements;

@@ -184,6 +184,74 @@ bool isLocallyRooted(llvm::StringRef Key) { return Key.starts_with("{V:") || Key
 
 llvm::StringRef callerHeldKey() { return "{C}"; }
 
+llvm::StringRef flockKeyPrefix() { return "{O}"; }
+
+KeyRoot splitKey(llvm::StringRef Key) {
+  KeyRoot Root;
+  if (Key.size() < 3 || Key[0] != '{')
+    return Root;
+  size_t Close = Key.find('}');
+  if (Close == llvm::StringRef::npos)
+    return Root;
+  llvm::StringRef Inside = Key.slice(1, Close);
+  Root.Kind = Inside[0];
+  Root.Path = Key.substr(Close + 1);
+  if (Root.Kind != 'G' && Root.Kind != 'V' && Root.Kind != 'P' && Root.Kind != 'T')
+    return Root;
+  // The address printed by pointerToken/paramToken/thisKey ("0x...").
+  llvm::StringRef Rest = Inside.drop_front(2);
+  llvm::StringRef Address = Rest.take_until([](char C) { return C == ':'; });
+  uint64_t Value = 0;
+  if (Address.getAsInteger(0, Value))
+    return KeyRoot();
+  Root.D = reinterpret_cast<const Decl *>(static_cast<uintptr_t>(Value));
+  if (Root.Kind == 'P' && Rest.size() > Address.size() + 1 &&
+      Rest.substr(Address.size() + 1).getAsInteger(10, Root.Param))
+    return KeyRoot();
+  return Root;
+}
+
+llvm::SmallVector<PathStep, 4> pathSteps(llvm::StringRef Path) {
+  llvm::SmallVector<PathStep, 4> Steps;
+  size_t Pos = 0;
+  while (Pos < Path.size()) {
+    char Op = Path[Pos];
+    if (Op == '^' || Op == '&') {
+      Steps.push_back(PathStep{Op, {}});
+      ++Pos;
+      continue;
+    }
+    if (Op == '[') {
+      // Indices are keys themselves: find the matching bracket.
+      unsigned Depth = 0;
+      size_t End = Pos;
+      for (; End < Path.size(); ++End) {
+        if (Path[End] == '[')
+          ++Depth;
+        else if (Path[End] == ']' && --Depth == 0)
+          break;
+      }
+      Steps.push_back(PathStep{'[', Path.slice(Pos + 1, End)});
+      Pos = End + 1;
+      continue;
+    }
+    if (Op == '#') {
+      Steps.push_back(PathStep{'#', Path.substr(Pos + 1)});
+      break;
+    }
+    if (Op == '.') {
+      size_t End = Path.find_first_of("^&.[#", Pos + 1);
+      if (End == llvm::StringRef::npos)
+        End = Path.size();
+      Steps.push_back(PathStep{'.', Path.slice(Pos + 1, End)});
+      Pos = End;
+      continue;
+    }
+    break; // not a path we make
+  }
+  return Steps;
+}
+
 std::string spelling(const Expr *E, const ASTContext &Ctx) {
   const Expr *Stripped = E->IgnoreParenImpCasts();
   if (const auto *AddrOf = dyn_cast<UnaryOperator>(Stripped); AddrOf && AddrOf->getOpcode() == UO_AddrOf)

@@ -15,6 +15,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/Expr.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
@@ -59,7 +60,29 @@ bool isLocallyRooted(llvm::StringRef Key);
 /// The key naming "some lock every caller holds".
 llvm::StringRef callerHeldKey();
 
+/// Prefix of the keys of file locks held by an open file description (flock,
+/// fcntl F_OFD_*); record locks held by the process (lockf, fcntl) use "{F}".
+llvm::StringRef flockKeyPrefix();
+
 /// How the source spells E, for messages ("seg->lock"); leading `&` dropped.
 std::string spelling(const Expr *E, const ASTContext &Ctx);
+
+/// A key taken apart: its root and the path after it. Roots name the
+/// declarations of the translation unit the key was made in, by address.
+struct KeyRoot {
+  char Kind = 0;           ///< 'G', 'V', 'P', 'T', 'N', 'X', 'C', 'E'; 0: unparsed
+  const Decl *D = nullptr; ///< G/V: the variable; P: the function; T: the method
+  unsigned Param = 0;      ///< P: the parameter index
+  llvm::StringRef Path;    ///< what follows the root
+};
+KeyRoot splitKey(llvm::StringRef Key);
+
+/// One step of a key's path.
+struct PathStep {
+  char Op = 0;          ///< '^', '&', '.', '[', '#'
+  llvm::StringRef Text; ///< member name, index or set number key
+};
+/// The steps of a path ("^.m[{N:3}]" -> ^, .m, [{N:3}]).
+llvm::SmallVector<PathStep, 4> pathSteps(llvm::StringRef Path);
 
 } // namespace clang::tidy::shm

@@ -3,6 +3,7 @@
 #include "analysis/AttachCalls.h"
 #include "analysis/CalleeName.h"
 #include "analysis/LockIdentity.h"
+#include "analysis/RecordLockValues.h"
 #include "analysis/SembufValues.h"
 
 #include "clang/AST/Attr.h"
@@ -69,6 +70,9 @@ std::optional<PrimitiveOp> primitive(llvm::StringRef Name) {
 // <sys/file.h> and <unistd.h> values on Linux.
 constexpr int64_t LockShared = 1, LockExclusive = 2, LockNonBlocking = 4, LockUnlock = 8;
 constexpr int64_t FUnlock = 0, FLock = 1, FTryLock = 2;
+// <fcntl.h>: commands and struct flock l_type values.
+constexpr int64_t FSetLk = 6, FSetLkW = 7, FOfdSetLk = 37, FOfdSetLkW = 38;
+constexpr int64_t FReadLock = 0, FWriteLock = 1, FUnlockType = 2;
 
 bool isStdRecord(const CXXRecordDecl *Record, std::initializer_list<llvm::StringRef> Names) {
   if (!Record || !Record->isInStdNamespace() || !Record->getIdentifier())
@@ -367,7 +371,7 @@ bool LockOperations::libraryEffects(const CallExpr *Call, const FunctionDecl *Sc
       return true;
     LockEffect Effect;
     Effect.Kind = LockKind::FileLock;
-    Effect.Key = "{F}" + valueKey(Call->getArg(0), Scope);
+    Effect.Key = flockKeyPrefix().str() + valueKey(Call->getArg(0), Scope);
     Effect.Display = spelling(Call->getArg(0), Ctx);
     if (*Op & LockUnlock)
       Effect.Act = Action::Release;
@@ -388,6 +392,29 @@ bool LockOperations::libraryEffects(const CallExpr *Call, const FunctionDecl *Sc
     Effect.Key = "{F}" + valueKey(Call->getArg(0), Scope);
     Effect.Display = spelling(Call->getArg(0), Ctx);
     Effect.Act = *Cmd == FUnlock ? Action::Release : *Cmd == FLock ? Action::Acquire : Action::TryAcquire;
+    Out.push_back(std::move(Effect));
+    return true;
+  }
+  if (Name == "fcntl" && Call->getNumArgs() == 3) {
+    // Record locks: F_SETLKW waits, F_SETLK tries; the l_type of the struct
+    // flock says which. F_OFD_* locks belong to the open file description,
+    // like flock; the others to the process.
+    std::optional<int64_t> Cmd = integerConstant(Call->getArg(1), Ctx);
+    if (!Cmd || (*Cmd != FSetLk && *Cmd != FSetLkW && *Cmd != FOfdSetLk && *Cmd != FOfdSetLkW))
+      return true;
+    std::optional<int64_t> Type = recordLockType(Call, Scope, Ctx);
+    if (!Type || (*Type != FReadLock && *Type != FWriteLock && *Type != FUnlockType))
+      return true;
+    bool PerDescription = *Cmd == FOfdSetLk || *Cmd == FOfdSetLkW;
+    LockEffect Effect;
+    Effect.Kind = LockKind::FileLock;
+    Effect.Key = (PerDescription ? flockKeyPrefix().str() : std::string("{F}")) + valueKey(Call->getArg(0), Scope);
+    Effect.Display = spelling(Call->getArg(0), Ctx);
+    Effect.Mode = *Type == FReadLock ? LockMode::Shared : LockMode::Exclusive;
+    if (*Type == FUnlockType)
+      Effect.Act = Action::Release;
+    else
+      Effect.Act = (*Cmd == FSetLkW || *Cmd == FOfdSetLkW) ? Action::Acquire : Action::TryAcquire;
     Out.push_back(std::move(Effect));
     return true;
   }
@@ -545,6 +572,124 @@ bool LockOperations::channelEffects(const CallExpr *Call, const FunctionDecl *Sc
     Out.push_back(std::move(Send));
   }
   if (Receives) {
+    Effect.Act = Action::Acquire;
+    Effect.Counting = true;
+    Effect.Event = true;
+    Out.push_back(std::move(Effect));
+  }
+  return true;
+}
+
+namespace {
+
+enum class Publication { None, Release, Acquire, Both };
+
+/// C11 memory orders: 1 consume, 2 acquire, 3 release, 4 acq_rel, 5 seq_cst;
+/// a missing order is seq_cst.
+Publication storeSide(std::optional<int64_t> Order) {
+  return !Order || *Order == 3 || *Order == 5 ? Publication::Release : Publication::None;
+}
+Publication loadSide(std::optional<int64_t> Order) {
+  return !Order || *Order == 1 || *Order == 2 || *Order == 5 ? Publication::Acquire : Publication::None;
+}
+Publication fenceSide(std::optional<int64_t> Order) {
+  if (!Order || *Order >= 4)
+    return Publication::Both;
+  if (*Order == 3)
+    return Publication::Release;
+  return *Order >= 1 ? Publication::Acquire : Publication::None;
+}
+
+bool isStdAtomic(const CXXRecordDecl *Record) {
+  return isStdRecord(Record, {"atomic", "atomic_ref", "__atomic_base", "__atomic_float", "__atomic_ref"});
+}
+
+} // namespace
+
+bool LockOperations::publicationEffects(const Stmt *S, llvm::SmallVectorImpl<LockEffect> &Out) const {
+  Publication Side = Publication::None;
+  const Expr *Flag = nullptr; // the flag's lvalue (IsPointer false) or address
+  bool IsPointer = true;
+  auto Order = [&](const Expr *E) -> std::optional<int64_t> {
+    if (!E || isa<CXXDefaultArgExpr>(E))
+      return std::nullopt;
+    return integerConstant(E, Ctx);
+  };
+  if (const auto *Atomic = dyn_cast<AtomicExpr>(S)) {
+    switch (Atomic->getOp()) {
+    case AtomicExpr::AO__c11_atomic_store:
+    case AtomicExpr::AO__atomic_store:
+    case AtomicExpr::AO__atomic_store_n:
+      Side = storeSide(Order(Atomic->getOrder()));
+      break;
+    case AtomicExpr::AO__c11_atomic_load:
+    case AtomicExpr::AO__atomic_load:
+    case AtomicExpr::AO__atomic_load_n:
+      Side = loadSide(Order(Atomic->getOrder()));
+      break;
+    default:
+      break;
+    }
+    Flag = Atomic->getPtr();
+  } else if (const auto *Member = dyn_cast<CXXMemberCallExpr>(S)) {
+    const CXXMethodDecl *Method = Member->getMethodDecl();
+    if (!Method || !isStdAtomic(Method->getParent()))
+      return false;
+    Flag = Member->getImplicitObjectArgument();
+    IsPointer = Flag && Flag->getType()->isPointerType();
+    if (isa<CXXConversionDecl>(Method))
+      Side = Publication::Acquire;
+    else if (Method->getIdentifier() && Method->getName() == "store")
+      Side = storeSide(Order(Member->getNumArgs() > 1 ? Member->getArg(1) : nullptr));
+    else if (Method->getIdentifier() && Method->getName() == "load")
+      Side = loadSide(Order(Member->getNumArgs() > 0 ? Member->getArg(0) : nullptr));
+  } else if (const auto *Operator = dyn_cast<CXXOperatorCallExpr>(S)) {
+    const auto *Method = dyn_cast_or_null<CXXMethodDecl>(Operator->getDirectCallee());
+    if (Operator->getOperator() != OO_Equal || !Method || !isStdAtomic(Method->getParent()) ||
+        Operator->getNumArgs() < 1)
+      return false;
+    Side = Publication::Release;
+    Flag = Operator->getArg(0);
+    IsPointer = false;
+  } else if (const auto *Call = dyn_cast<CallExpr>(S)) {
+    llvm::StringRef Name = cFunctionName(Call);
+    if ((Name == "__atomic_thread_fence" || Name == "__c11_atomic_thread_fence" || Name == "atomic_thread_fence") &&
+        Call->getNumArgs() == 1)
+      Side = fenceSide(Order(Call->getArg(0)));
+    // A fence orders around any flag: no flag named.
+  } else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(S)) {
+    if (Cast->getCastKind() != CK_LValueToRValue || !Cast->getSubExpr()->getType()->isAtomicType())
+      return false;
+    Side = Publication::Acquire;
+    Flag = Cast->getSubExpr();
+    IsPointer = false;
+  } else if (const auto *Assign = dyn_cast<BinaryOperator>(S)) {
+    if (Assign->getOpcode() != BO_Assign || !Assign->getLHS()->getType()->isAtomicType())
+      return false;
+    Side = Publication::Release;
+    Flag = Assign->getLHS();
+    IsPointer = false;
+  }
+  if (Side == Publication::None)
+    return false;
+  // One name per flag, whichever spelling; fences name no flag and pair
+  // with any (Holder nullptr).
+  const Decl *Holder = Flag ? semaphoreHolder(Flag, IsPointer) : nullptr;
+  LockEffect Effect;
+  Effect.Kind = LockKind::PosixSemaphore;
+  Effect.Holder = Holder;
+  Effect.Display = Flag ? spelling(Flag, Ctx) : std::string("fence");
+  std::string Key;
+  llvm::raw_string_ostream OS(Key);
+  OS << "{E:" << static_cast<const void *>(Holder) << '}';
+  Effect.Key = OS.str();
+  if (Side == Publication::Release || Side == Publication::Both) {
+    LockEffect Release = Effect;
+    Release.Act = Action::Release;
+    Release.PublishOnly = true;
+    Out.push_back(std::move(Release));
+  }
+  if (Side == Publication::Acquire || Side == Publication::Both) {
     Effect.Act = Action::Acquire;
     Effect.Counting = true;
     Effect.Event = true;
@@ -733,7 +878,12 @@ bool LockOperations::memberEffects(const CXXMemberCallExpr *Call, const Function
 void LockOperations::effectsOf(const Stmt *S, const FunctionDecl *Scope, const VarDecl *ConstructedVar,
                                llvm::SmallVectorImpl<LockEffect> &Out) const {
   if (isa<AtomicExpr>(S)) {
-    atomicFlagEffects(S, Scope, Out);
+    if (!atomicFlagEffects(S, Scope, Out))
+      publicationEffects(S, Out);
+    return;
+  }
+  if (isa<ImplicitCastExpr>(S) || isa<BinaryOperator>(S)) {
+    publicationEffects(S, Out);
     return;
   }
   if (const auto *Construct = dyn_cast<CXXConstructExpr>(S)) {
@@ -760,6 +910,8 @@ void LockOperations::effectsOf(const Stmt *S, const FunctionDecl *Scope, const V
   if (libraryEffects(Call, Scope, Out))
     return;
   if (channelEffects(Call, Scope, Out) || atomicFlagEffects(Call, Scope, Out))
+    return;
+  if (publicationEffects(Call, Out))
     return;
   if (summaryEffects(S, Callee, Scope, nullptr, Out))
     return;

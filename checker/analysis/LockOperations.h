@@ -87,8 +87,15 @@ public:
                  const SemaphoreValues *Semaphores = nullptr);
 
   /// Effects of S inside Scope. S is a CallExpr (including member and
-  /// operator calls) or a CXXConstructExpr; ConstructedVar is the variable a
+  /// operator calls), a CXXConstructExpr, an AtomicExpr, or a load or
+  /// assignment of an _Atomic object; ConstructedVar is the variable a
   /// construction initialises, if any.
+  ///
+  /// Atomics publish like messages: a release (or sequentially consistent)
+  /// store, or a release fence, publishes what came before it to whoever
+  /// reads the flag with an acquire (or sequentially consistent) load, or
+  /// loads and then fences with acquire; what comes after that load is
+  /// ordered after the publication.
   void effectsOf(const Stmt *S, const FunctionDecl *Scope, const VarDecl *ConstructedVar,
                  llvm::SmallVectorImpl<LockEffect> &Out) const;
 
@@ -126,6 +133,7 @@ private:
   bool atomicFlagEffects(const Stmt *S, const FunctionDecl *Scope, llvm::SmallVectorImpl<LockEffect> &Out) const;
   bool channelEffects(const CallExpr *Call, const FunctionDecl *Scope,
                       llvm::SmallVectorImpl<LockEffect> &Out) const;
+  bool publicationEffects(const Stmt *S, llvm::SmallVectorImpl<LockEffect> &Out) const;
 
   /// Marks a semaphore acquisition as counting from the semaphore's
   /// initial value (SemaphoreExpr: the sem_t pointer, or the set id).

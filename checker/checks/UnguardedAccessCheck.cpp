@@ -2,6 +2,8 @@
 
 #include "analysis/CalleeName.h"
 #include "analysis/LockIdentity.h"
+#include "analysis/LockSharing.h"
+#include "analysis/ProcessIndices.h"
 #include "analysis/ShmAccesses.h"
 #include "analysis/ShmProvenance.h"
 
@@ -196,6 +198,21 @@ struct ConcurrentAccess {
   llvm::SmallVector<SemaphoreRef, 1> PublishedVia; ///< empty: unknown
   llvm::SmallVector<SemaphoreRef, 1> WaitedFor;
   bool WriteUnderReadLock = false;
+  /// An atomic operation (`__atomic_fetch_add(&s->n, 1)`): never reported,
+  /// never races another atomic, but races a plain access of the same place.
+  bool Atomic = false;
+  /// The only locks held do not exclude other processes (LockSharing): one
+  /// of them, for the message.
+  std::optional<unsigned> PrivateGuard;
+  /// The declarations naming the locks that make the access exclusive
+  /// (LockSharing::holderOf); HoldersKnown false when one has no name that
+  /// holds across functions.
+  llvm::SmallVector<std::pair<const Decl *, LockKind>, 2> Holders;
+  bool HoldersKnown = true;
+  /// The access itself races with the same access in another process (two
+  /// processes write the same place): a hand-off that publishes it does not
+  /// protect its readers.
+  bool SelfRacing = false;
 
   bool writes() const { return Access.Kind != AccessKind::Read; }
 };
@@ -263,42 +280,6 @@ bool admittedByReaderCount(const Stmt *Acquire, const ConcurrentAccess &Read, co
   return false;
 }
 
-/// How a function changes a local variable: the values it sets it to
-/// (initialiser included) and whether it also steps it (++, +=) or lets its
-/// address escape.
-class VariableWrites : public RecursiveASTVisitor<VariableWrites> {
-public:
-  explicit VariableWrites(const VarDecl *Watched) : Var(Watched) {
-    if (Var->getInit())
-      Values.push_back(Var->getInit());
-  }
-  llvm::SmallVector<const Expr *, 2> Values;
-  bool Stepped = false;
-  bool Escapes = false;
-
-  bool VisitBinaryOperator(BinaryOperator *Op) {
-    if (Op->getOpcode() == BO_Assign && names(Op->getLHS()))
-      Values.push_back(Op->getRHS());
-    else if (Op->isCompoundAssignmentOp() && names(Op->getLHS()))
-      Stepped = true;
-    return true;
-  }
-  bool VisitUnaryOperator(UnaryOperator *Op) {
-    if (Op->isIncrementDecrementOp() && names(Op->getSubExpr()))
-      Stepped = true;
-    if (Op->getOpcode() == UO_AddrOf && names(Op->getSubExpr()))
-      Escapes = true;
-    return true;
-  }
-
-private:
-  bool names(const Expr *E) const {
-    const auto *Ref = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
-    return Ref && Ref->getDecl() == Var;
-  }
-  const VarDecl *Var;
-};
-
 /// The subscripts on the way to an lvalue: `m->c[i][j]` -> i, j.
 void slotIndices(const Expr *LValue, llvm::SmallVectorImpl<const Expr *> &Out) {
   const Expr *E = LValue->IgnoreParenImpCasts();
@@ -322,10 +303,14 @@ void slotIndices(const Expr *LValue, llvm::SmallVectorImpl<const Expr *> &Out) {
 /// never changes (a parameter, a copy made before forking), or a counter
 /// started from such a value (`for (i = first; i < last; i++)`, rows of a
 /// matrix split between workers).
-bool isPerProcessIndex(const Expr *Index, const FunctionDecl *Function, bool Repeats, const ShmProvenance &Shm) {
+bool isPerProcessIndex(const Expr *Index, const FunctionDecl *Function, bool Repeats, const ShmProvenance &Shm,
+                       const ProcessIndices &Indices) {
   const auto *Ref = dyn_cast<DeclRefExpr>(ignoreCastsAndParens(Index));
   const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
   if (!Var || Var->hasGlobalStorage() || !Function->getBody())
+    return false;
+  // Two processes that compute the same index write the same element.
+  if (!Indices.injective(Index, Function))
     return false;
   if (!Repeats)
     return true;
@@ -347,29 +332,36 @@ bool isPerProcessIndex(const Expr *Index, const FunctionDecl *Function, bool Rep
 
 /// `slots[id]` written by every worker with its own `id`: each process keeps
 /// to its own element. Only the self-race of such an access is dismissed.
-bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks, const ShmProvenance &Shm) {
+bool isPerProcessSlot(const ConcurrentAccess &A, const HeldLocks &Locks, const ShmProvenance &Shm,
+                      const ProcessIndices &PerProcess) {
   if (A.Access.ThroughCall)
     return false;
   llvm::SmallVector<const Expr *, 2> Indices;
   slotIndices(A.Access.Target, Indices);
   bool Repeats = Locks.mayRepeat(A.Access.At);
   for (const Expr *Index : Indices)
-    if (!Index->isValueDependent() && isPerProcessIndex(Index, A.Function, Repeats, Shm))
+    if (!Index->isValueDependent() && isPerProcessIndex(Index, A.Function, Repeats, Shm, PerProcess))
       return true;
   return false;
 }
 
 /// A happens before B or after it whatever the schedule: both under locks,
 /// or one published by a semaphore the other waited for.
+bool handedOff(const ConcurrentAccess &A, const ConcurrentAccess &B);
+
 bool ordered(const ConcurrentAccess &A, const ConcurrentAccess &B) {
-  if (A.Exclusive && B.Exclusive)
-    return true;
+  return (A.Exclusive && B.Exclusive) || handedOff(A, B);
+}
+
+/// One of A and B is published by a semaphore (or message, or release
+/// store) that the other waited for.
+bool handedOff(const ConcurrentAccess &A, const ConcurrentAccess &B) {
   // A hand-off covers one round: a writer that repeats without waiting for
   // the reader (no lock of its own gates the next round) overwrites while
   // the reader may still be reading.
   auto HandsOff = [](const ConcurrentAccess &Writer, const ConcurrentAccess &Reader) {
     return Writer.Published && Reader.AfterWait && sameSemaphore(Writer.PublishedVia, Reader.WaitedFor) &&
-           !(Writer.RepeatedScalarWrite && !Writer.Exclusive);
+           !(Writer.RepeatedScalarWrite && !Writer.Exclusive) && !Writer.SelfRacing && !Reader.SelfRacing;
   };
   return HandsOff(A, B) || HandsOff(B, A);
 }
@@ -405,21 +397,106 @@ bool disjointLoopSlots(const ConcurrentAccess &A, const ConcurrentAccess &B) {
 /// Some other access (or this one, run by two processes) may overlap A in
 /// time, touch the same memory, one of the two writes, and nothing orders
 /// them: a race.
-bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All, const HeldLocks &Locks,
-             const ShmProvenance &Shm) {
-  if (A.writes() && A.Processes.mayRunTwice() && !isPerProcessSlot(A, Locks, Shm))
+bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All, bool &OnlyWithRacingWrite) {
+  OnlyWithRacingWrite = false;
+  if (A.SelfRacing)
     return true;
-  // An access published by a semaphore follows the hand-off protocol: when
-  // it meets an unordered access, that one is the one missing the wait.
-  if (A.Published)
-    return false;
   for (const ConcurrentAccess &B : All) {
-    if (&B == &A || (!A.writes() && !B.writes()) || ordered(A, B))
+    if (&B == &A || (!A.writes() && !B.writes()) || (A.Atomic && B.Atomic) || ordered(A, B))
       continue;
-    if (A.Processes.mayOverlap(B.Processes) && mayAlias(A.Where, B.Where) && !disjointLoopSlots(A, B))
+    // An access published by a semaphore follows the hand-off protocol: when
+    // it meets an unordered access, that one is the one missing the wait;
+    // unless that one is a write two processes make at once (two producers
+    // bumping `head`), which no hand-off orders, or an atomic operation,
+    // which is never reported itself.
+    if (A.Published && !B.SelfRacing && !B.Atomic)
+      continue;
+    if (A.Processes.mayOverlap(B.Processes) && mayAlias(A.Where, B.Where) && !disjointLoopSlots(A, B)) {
+      OnlyWithRacingWrite = A.Published;
       return true;
+    }
   }
   return false;
+}
+
+/// The atomic operations of S on shared memory (`__atomic_fetch_add(&s->n,
+/// 1)`, `__sync_fetch_and_add`): they race with plain accesses of the same
+/// place, not with each other.
+void atomicAccessesOf(const Stmt *S, const ShmProvenance &Shm, const ASTContext &Ctx,
+                      llvm::SmallVectorImpl<ShmAccess> &Out) {
+  const Expr *Pointer = nullptr;
+  AccessKind Kind = AccessKind::ReadModifyWrite;
+  if (const auto *Atomic = dyn_cast<AtomicExpr>(S)) {
+    Pointer = Atomic->getPtr();
+    switch (Atomic->getOp()) {
+    case AtomicExpr::AO__c11_atomic_load:
+    case AtomicExpr::AO__atomic_load:
+    case AtomicExpr::AO__atomic_load_n:
+      Kind = AccessKind::Read;
+      break;
+    case AtomicExpr::AO__c11_atomic_store:
+    case AtomicExpr::AO__atomic_store:
+    case AtomicExpr::AO__atomic_store_n:
+      Kind = AccessKind::Write;
+      break;
+    default:
+      break;
+    }
+  } else if (const auto *Call = dyn_cast<CallExpr>(S)) {
+    if (cFunctionName(Call).starts_with("__sync_") && Call->getNumArgs() > 0)
+      Pointer = Call->getArg(0);
+  }
+  if (!Pointer || !Pointer->getType()->isPointerType() || !Shm.pointsIntoShm(Pointer))
+    return;
+  ShmAccess Access;
+  Access.Kind = Kind;
+  Access.Target = Pointer;
+  Access.At = S;
+  Access.Name = spelling(Pointer, Ctx);
+  Access.ThroughCall = true;
+  Out.push_back(std::move(Access));
+}
+
+/// The lock an access holds, as the source spells it.
+std::string guardDisplay(const ConcurrentAccess &C, const HeldLocks &Locks) {
+  const LockSet *Held = Locks.mustHoldAt(C.Access.At);
+  for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>())
+    if (!L.Signal && !L.Counting && !L.Event && Locks.lock(L.Id).Key != callerHeldKey())
+      return Locks.lock(L.Id).Display;
+  return "a lock";
+}
+
+/// Eraser's lockset check on top of the must-hold sets: another access to
+/// the same place, one of the two a write, that may run at the same time in
+/// another process and holds none of the locks A holds (their intersection
+/// is empty). Only accesses whose locks are named the same way in every
+/// function are compared.
+const ConcurrentAccess *disagreeingAccess(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All,
+                                          bool SeesAllProcesses) {
+  if (!A.HoldersKnown || A.Holders.empty())
+    return nullptr;
+  for (const ConcurrentAccess &B : All) {
+    if (&B == &A || B.Atomic || !B.Exclusive || !B.HoldersKnown || B.Holders.empty() ||
+        (!A.writes() && !B.writes()))
+      continue;
+    // No lock in common, but locks of a kind in common: two mutexes, two
+    // semaphores. Data passed between protocols of different kinds (a
+    // spinlock here, a semaphore there) is left to the other checks.
+    bool SameLock = false, SameKind = false;
+    for (const auto &[HolderA, KindA] : A.Holders)
+      for (const auto &[HolderB, KindB] : B.Holders) {
+        SameLock |= HolderA == HolderB;
+        SameKind |= KindA == KindB;
+      }
+    if (SameLock || !SameKind)
+      continue;
+    if (SeesAllProcesses && !A.Processes.mayOverlap(B.Processes))
+      continue;
+    if (!mayAlias(A.Where, B.Where) || handedOff(A, B) || disjointLoopSlots(A, B))
+      continue;
+    return &B;
+  }
+  return nullptr;
 }
 
 } // namespace
@@ -445,6 +522,8 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
   ASTContext &Ctx = *Result.Context;
   const ShmProvenance &Shm = ShmProvenance::of(Ctx);
   const HeldLocks &Locks = HeldLocks::of(Ctx, Config);
+  LockSharing Sharing(Ctx, Locks, Shm);
+  ProcessIndices Indices(Ctx, Shm);
 
   // 1. Every access to shared memory that may run alongside other processes.
   std::vector<ConcurrentAccess> All;
@@ -455,26 +534,54 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
     for (const Stmt *S : Locks.statementsOf(Function)) {
       Found.clear();
       accessesOf(S, Shm, Ctx, Found);
+      size_t Plain = Found.size();
+      atomicAccessesOf(S, Shm, Ctx, Found);
       if (Found.empty() || !Locks.mayRunConcurrently(S))
         continue;
       const LockSet *Held = Locks.mustHoldAt(S);
-      for (ShmAccess &Access : Found) {
+      // Locks that do not exclude other processes guard nothing here. "A
+      // lock every caller holds" is private when the named locks held are.
+      std::optional<unsigned> PrivateHeld;
+      bool SharedHeld = false;
+      for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
+        if (Locks.lock(L.Id).Key == callerHeldKey())
+          continue;
+        if (Sharing.privateLock(L.Id))
+          PrivateHeld = L.Id;
+        else
+          SharedHeld = true;
+      }
+      auto ExcludesProcesses = [&](const HeldLock &L) {
+        if (Locks.lock(L.Id).Key == callerHeldKey())
+          return SharedHeld || !PrivateHeld;
+        return !Sharing.privateLock(L.Id);
+      };
+      for (size_t I = 0; I < Found.size(); ++I) {
         ConcurrentAccess C;
-        C.Access = std::move(Access);
+        C.Access = std::move(Found[I]);
+        C.Atomic = I >= Plain;
         C.Where = locationOf(C.Access, Ctx);
         C.RepeatedScalarWrite = C.writes() && !C.Where.VariableIndex && Locks.mayRepeat(S);
         C.Processes = Locks.processesAt(S);
         C.Function = Function;
         bool ReadLocked = false;
         for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
+          if (!ExcludesProcesses(L)) {
+            C.PrivateGuard = PrivateHeld;
+            continue;
+          }
           if (L.Signal || L.Counting || L.Event) {
             C.AfterWait = true;
             C.WaitedFor.push_back(SemaphoreRef{Locks.lock(L.Id).Holder, Locks.lock(L.Id).HolderNum});
-          }
-          else if (!C.writes() || L.Mode == LockMode::Exclusive)
+          } else if (!C.writes() || L.Mode == LockMode::Exclusive) {
             C.Exclusive = true;
-          else
+            if (const Decl *Holder = Sharing.holderOf(L.Id))
+              C.Holders.emplace_back(Holder, Locks.lock(L.Id).Kind);
+            else
+              C.HoldersKnown = false;
+          } else {
             ReadLocked = true;
+          }
         }
         // Readers admitted by a shared count (the first reader locks the
         // writers out, the last lets them in: `if (++s->readers == 1)
@@ -489,8 +596,10 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
                   BodyParents = std::make_unique<ParentMap>(Function->getBody());
                   BodyParentsOf = Function;
                 }
-                if (admittedByReaderCount(L.AcquiredAt, C, *BodyParents, Ctx, Shm))
+                if (admittedByReaderCount(L.AcquiredAt, C, *BodyParents, Ctx, Shm)) {
                   C.Exclusive = true;
+                  C.HoldersKnown = false;
+                }
               }
         // A semaphore release that follows publishes the access to whoever
         // waits for it (hand-off).
@@ -511,12 +620,35 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
   //    that never forks shares with other programs, whose accesses we
   //    cannot see: every unguarded access counts.
   bool SeesAllProcesses = Shm.unitSpawnsConcurrency();
+  if (SeesAllProcesses)
+    for (ConcurrentAccess &C : All)
+      C.SelfRacing = !C.Atomic && !C.Exclusive && C.writes() && C.Processes.mayRunTwice() &&
+                     !isPerProcessSlot(C, Locks, Shm, Indices);
   std::vector<const ConcurrentAccess *> Candidates;
+  // For accesses that hold a lock: another access of the same place that
+  // holds none of the same locks (the lockset intersection is empty).
+  std::vector<const ConcurrentAccess *> Disagreeing;
+  // Published accesses that race only because the write they meet races
+  // itself (two producers): the write's own warning tells the story on the
+  // same line, so they are reported only on lines of their own.
+  std::vector<bool> SecondHand;
   for (const ConcurrentAccess &C : All) {
-    if (C.Exclusive)
+    if (C.Atomic)
       continue;
-    if (SeesAllProcesses ? mayRace(C, All, Locks, Shm) : !C.AfterWait && !C.Published)
+    if (C.Exclusive) {
+      if (const ConcurrentAccess *Other = disagreeingAccess(C, All, SeesAllProcesses)) {
+        Candidates.push_back(&C);
+        Disagreeing.push_back(Other);
+        SecondHand.push_back(false);
+      }
+      continue;
+    }
+    bool OnlyWithRacingWrite = false;
+    if (SeesAllProcesses ? mayRace(C, All, OnlyWithRacingWrite) : !C.AfterWait && !C.Published) {
       Candidates.push_back(&C);
+      Disagreeing.push_back(nullptr);
+      SecondHand.push_back(OnlyWithRacingWrite);
+    }
   }
 
   // 3. One warning per access; a read and a write of the same lvalue on one
@@ -531,7 +663,14 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
   for (const ConcurrentAccess *C : Candidates)
     Kinds.push_back(C->Access.Kind);
   for (size_t I = 0; I < Candidates.size(); ++I) {
-    if (Kinds[I] != AccessKind::Write)
+    if (!SecondHand[I])
+      continue;
+    for (size_t J = 0; J < Candidates.size(); ++J)
+      if (J != I && !SecondHand[J] && Kinds[J] != AccessKind::Read && LineOf(Candidates[J]) == LineOf(Candidates[I]))
+        Dropped[I] = true;
+  }
+  for (size_t I = 0; I < Candidates.size(); ++I) {
+    if (Kinds[I] != AccessKind::Write || Dropped[I])
       continue;
     for (size_t J = 0; J < Candidates.size(); ++J) {
       if (J == I || Dropped[J] || Kinds[J] != AccessKind::Read ||
@@ -552,9 +691,25 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
     if (!Reported.emplace(SM.getExpansionLoc(Loc).getRawEncoding(), Access.Name, static_cast<int>(Kinds[I])).second)
       continue;
 
-    diag(Loc, "%0 shared memory '%1' without holding a lock") << verb(Kinds[I]) << Access.Name;
+    if (const ConcurrentAccess *Other = Disagreeing[I]) {
+      diag(Loc, "%0 shared memory '%1' holding '%2', which another access to it does not hold")
+          << verb(Kinds[I]) << Access.Name << guardDisplay(C, Locks);
+      diag(Other->Access.Target->IgnoreParens()->getBeginLoc(), "'%0' is accessed here holding '%1' instead",
+           DiagnosticIDs::Note)
+          << Other->Access.Name << guardDisplay(*Other, Locks);
+    } else if (C.PrivateGuard) {
+      const LockId &Guard = Locks.lock(*C.PrivateGuard);
+      diag(Loc, "%0 shared memory '%1' guarded only by '%2', which does not exclude other processes")
+          << verb(Kinds[I]) << Access.Name << Guard.Display;
+      if (std::optional<PrivateLock> Why = Sharing.privateLock(*C.PrivateGuard))
+        diag(Why->Where, LockSharing::describe(*Why, Guard.Display), DiagnosticIDs::Note);
+    } else {
+      diag(Loc, "%0 shared memory '%1' without holding a lock") << verb(Kinds[I]) << Access.Name;
+    }
 
-    if (C.WriteUnderReadLock) {
+    if (Disagreeing[I] || C.PrivateGuard) {
+      // The lock story is told above.
+    } else if (C.WriteUnderReadLock) {
       const LockSet *Held = Locks.mustHoldAt(Access.At);
       for (const HeldLock &L : Held ? Held->locks() : llvm::ArrayRef<HeldLock>()) {
         if (L.Signal || L.Mode != LockMode::Shared)
