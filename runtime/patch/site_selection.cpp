@@ -161,6 +161,16 @@ bool plan_site(uintptr_t pc, SitePlan *plan, const char **why) {
   plan->writes = (mem.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
   plan->locked = (insn.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0 ||
                  insn.mnemonic == ZYDIS_MNEMONIC_XCHG;
+  // An exchange may take a spinlock, which reports name by the value the
+  // word held before (core::atomic_update_done). The trap path reads it
+  // from the register the instruction leaves it in; generated code does not
+  // see that register, so exchanges stay trapping. They are a lock's
+  // acquire, rare next to the accesses the lock guards.
+  if (insn.mnemonic == ZYDIS_MNEMONIC_XCHG ||
+      insn.mnemonic == ZYDIS_MNEMONIC_CMPXCHG) {
+    *why = "exchange";
+    return false;
+  }
   // The scratch register: one without a REX prefix first.
   plan->scratch = -1;
   for (int n = 0; n < 16 && plan->scratch < 0; ++n)
