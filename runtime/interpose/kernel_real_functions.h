@@ -57,7 +57,6 @@ SHMCHECK_KERNEL_REAL(msgrcv, ssize_t (*)(int, void *, size_t, long, int))
 SHMCHECK_KERNEL_REAL(eventfd_read, int (*)(int, eventfd_t *))
 SHMCHECK_KERNEL_REAL(eventfd_write, int (*)(int, eventfd_t))
 // Signals
-SHMCHECK_KERNEL_REAL(kill, int (*)(pid_t, int))
 SHMCHECK_KERNEL_REAL(raise, int (*)(int))
 SHMCHECK_KERNEL_REAL(pthread_kill, int (*)(pthread_t, int))
 SHMCHECK_KERNEL_REAL(sigqueue, int (*)(pid_t, int, const union sigval))
