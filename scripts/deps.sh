@@ -11,6 +11,7 @@ packages=(
   libzydis-dev libfmt-dev libgtest-dev
   python3-jsonschema python3-yaml git
   libcap2-bin
+  bear dpkg-dev
 )
 
 missing=()

@@ -4,6 +4,8 @@
 #include "analysis/LockIdentity.h"
 #include "analysis/ShmAccesses.h"
 #include "analysis/ShmProvenance.h"
+#include "summary/FreshMappings.h"
+#include "summary/ProjectFacts.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -426,14 +428,19 @@ bool mayRace(const ConcurrentAccess &A, const std::vector<ConcurrentAccess> &All
 
 UnguardedAccessCheck::UnguardedAccessCheck(llvm::StringRef Name, ClangTidyContext *TidyContext)
     : ClangTidyCheck(Name, TidyContext), LockFunctionsOption(Options.get("LockFunctions", "")),
-      UnlockFunctionsOption(Options.get("UnlockFunctions", "")) {
+      UnlockFunctionsOption(Options.get("UnlockFunctions", "")),
+      SharedMemoryFunctionsOption(Options.getLocalOrGlobal("SharedMemoryFunctions", "")),
+      TryLockFunctionsOption(Options.getLocalOrGlobal("TryLockFunctions", "")) {
   Config.LockFunctions = splitNames(LockFunctionsOption);
   Config.UnlockFunctions = splitNames(UnlockFunctionsOption);
+  ProjectFacts::addConfiguredNames(SharedMemoryFunctionsOption, TryLockFunctionsOption);
 }
 
 void UnguardedAccessCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "LockFunctions", LockFunctionsOption);
   Options.store(Opts, "UnlockFunctions", UnlockFunctionsOption);
+  Options.store(Opts, "SharedMemoryFunctions", SharedMemoryFunctionsOption);
+  Options.store(Opts, "TryLockFunctions", TryLockFunctionsOption);
 }
 
 void UnguardedAccessCheck::registerMatchers(ast_matchers::MatchFinder *Finder) {
@@ -459,6 +466,8 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
         continue;
       const LockSet *Held = Locks.mustHoldAt(S);
       for (ShmAccess &Access : Found) {
+        if (isStillPrivateMapping(Shm.originOf(Access.Target), S, Function, Locks))
+          continue;
         ConcurrentAccess C;
         C.Access = std::move(Access);
         C.Where = locationOf(C.Access, Ctx);
