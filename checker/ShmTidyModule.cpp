@@ -6,6 +6,7 @@
 #include "checks/ProcessSharedSyncCheck.h"
 #include "checks/PointerInSegmentCheck.h"
 #include "checks/LockImbalanceCheck.h"
+#include "summary/ProjectSummaryCheck.h"
 
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/ClangTidyModuleRegistry.h"
@@ -21,6 +22,9 @@ public:
     Factories.registerCheck<ProcessSharedSyncCheck>("shm-process-shared-sync");
     Factories.registerCheck<PointerInSegmentCheck>("shm-pointer-in-segment");
     Factories.registerCheck<LockImbalanceCheck>("shm-lock-imbalance");
+    // Only in the first-pass workers of whole-program mode.
+    if (!summaryOutputPath().empty())
+      Factories.registerCheck<ProjectSummaryCheck>(ProjectSummaryCheck::Name);
   }
 };
 

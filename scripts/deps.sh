@@ -14,6 +14,8 @@ packages=(
   # Real servers for tests/servers (and bench/): PostgreSQL 15 with pgbench,
   # SQLite 3, Apache 2.4 with ab; util-linux's unshare for their namespaces.
   postgresql-15 postgresql-client-15 sqlite3 apache2 apache2-utils util-linux
+  # Real trees for bench/checker: compilation databases and source packages.
+  bear dpkg-dev
 )
 
 missing=()

@@ -1,4 +1,5 @@
 #include "analysis/HeldLocks.h"
+#include "summary/ProjectFacts.h"
 
 #include "analysis/AnalysisCache.h"
 #include "analysis/AttachCalls.h"
@@ -484,9 +485,17 @@ EntryContext HeldLocks::State::contextOf(unsigned Index) const {
     Entry.ReleasedAfterReturn = false;
     // Processes of a program that forks start alone in main; anything else
     // may run alongside the program's other processes or other programs.
-    Entry.Concurrent |= !(IsMain && UnitSpawns);
+    bool StartsAlone = IsMain && UnitSpawns;
+    // The whole program seen (ProjectFacts.h): main starts alone when any
+    // file forks, and so does a function every file calls only before the
+    // first fork (the parent's initialisation of shared memory).
+    if (const ProjectFacts *Facts = ProjectFacts::current(); Facts && Facts->WholeProgram && Facts->ProgramSpawns) {
+      const FunctionFacts *F = Facts->function(FD);
+      StartsAlone = IsMain || (F && F->EnteredConcurrently == false && !AddressTaken[Index]);
+    }
+    Entry.Concurrent |= !StartsAlone;
     Entry.Repeats |= !IsMain;
-    if (IsMain) {
+    if (IsMain || StartsAlone) {
       Entry.Processes.Labels |= ProcessSet::MainProcess;
     } else {
       Entry.Processes.Labels |= ProcessSet::AnyProcess;

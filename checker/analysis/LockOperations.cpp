@@ -5,10 +5,14 @@
 #include "analysis/LockIdentity.h"
 #include "analysis/RecordLockValues.h"
 #include "analysis/SembufValues.h"
+#include "summary/PortableLockKeys.h"
+#include "summary/ProjectFacts.h"
 
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -110,6 +114,13 @@ llvm::StringRef tagName(const Expr *Arg) {
   if (Record && Record->isInStdNamespace() && Record->getIdentifier())
     return Record->getName();
   return {};
+}
+
+/// A library model (or a check option) says what Callee does.
+bool isModelled(const FunctionDecl *Callee) {
+  const ProjectFacts *Facts = ProjectFacts::current();
+  const FunctionFacts *F = Facts ? Facts->function(Callee) : nullptr;
+  return F && F->Model && !F->Locks.empty();
 }
 
 /// Keys of the arguments of a call, for translating a callee's keys.
@@ -701,7 +712,9 @@ bool LockOperations::publicationEffects(const Stmt *S, llvm::SmallVectorImpl<Loc
 bool LockOperations::summaryEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
                                     const VarDecl *ConstructedVar, llvm::SmallVectorImpl<LockEffect> &Out) const {
   const FunctionDecl *Def = definitionWithBody(Callee);
-  if (!Def || !Summaries)
+  if (!Def || isModelled(Callee))
+    return factsEffects(S, Callee, Scope, ConstructedVar, Out);
+  if (!Summaries)
     return false;
   const EffectSummary *Summary = Summaries(Def);
   if (!Summary || !Summary->hasLockEffects())
@@ -767,6 +780,62 @@ bool LockOperations::summaryEffects(const Stmt *S, const FunctionDecl *Callee, c
     }
   }
   return true;
+}
+
+bool LockOperations::factsEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
+                                  const VarDecl *ConstructedVar, llvm::SmallVectorImpl<LockEffect> &Out) const {
+  // A wrapper defined in another file or modelled for a library
+  // (ProjectFacts.h), its locks named through its parameters.
+  const ProjectFacts *Facts = ProjectFacts::current();
+  const FunctionFacts *F = Facts && Callee ? Facts->function(Callee) : nullptr;
+  if (!F || F->Locks.empty())
+    return false;
+  CallArguments Args = argumentsOf(S, Callee, Scope, ConstructedVar);
+  for (const PortableLockEffect &Portable : F->Locks) {
+    LockEffect Effect;
+    Effect.Act = Portable.Act == PortableLockEffect::Action::Acquire   ? Action::Acquire
+                 : Portable.Act == PortableLockEffect::Action::Release ? Action::Release
+                                                                       : Action::TryAcquire;
+    Effect.Kind = lockKindFromName(Portable.Kind);
+    Effect.Mode = Portable.Shared ? LockMode::Shared : LockMode::Exclusive;
+    Effect.Key = toNativeKey(Portable.Key, Callee, Ctx);
+    Effect.Display = Portable.Display.empty() ? Portable.Key : Portable.Display;
+    Effect.SuccessIsZero = Portable.SuccessIsZero;
+    if (std::optional<LockEffect> T = translate(Effect, Callee, Args, Ctx))
+      Out.push_back(std::move(*T));
+  }
+  return true;
+}
+
+bool LockOperations::macroStoreEffects(const Stmt *S, const FunctionDecl *Scope,
+                                       llvm::SmallVectorImpl<LockEffect> &Out) const {
+  // `*lock = 0` written by a library macro modelled as a release
+  // (PostgreSQL's S_UNLOCK): it gives back the lock `lock` points to.
+  const auto *Assign = dyn_cast<BinaryOperator>(S);
+  const ProjectFacts *Facts = ProjectFacts::current();
+  if (!Assign || Assign->getOpcode() != BO_Assign || !Facts || Facts->Macros.empty() ||
+      !Assign->getBeginLoc().isMacroID())
+    return false;
+  std::optional<int64_t> Value = integerConstant(Assign->getRHS(), Ctx);
+  const auto *Deref = dyn_cast<UnaryOperator>(ignoreCastsAndParens(Assign->getLHS()));
+  if (!Value || *Value != 0 || !Deref || Deref->getOpcode() != UO_Deref)
+    return false;
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (SourceLocation Loc = Assign->getBeginLoc(); Loc.isMacroID(); Loc = SM.getImmediateMacroCallerLoc(Loc)) {
+    auto It = Facts->Macros.find(Lexer::getImmediateMacroName(Loc, SM, Ctx.getLangOpts()));
+    if (It == Facts->Macros.end() || It->getValue().Locks.empty() ||
+        It->getValue().Locks.front().Act != PortableLockEffect::Action::Release)
+      continue;
+    const Expr *Pointer = Deref->getSubExpr();
+    LockEffect Effect;
+    Effect.Act = Action::Release;
+    Effect.Kind = lockKindFromName(It->getValue().Locks.front().Kind);
+    Effect.Key = lockObjectKey(Pointer, Scope);
+    Effect.Display = spelling(Pointer, Ctx);
+    Out.push_back(std::move(Effect));
+    return true;
+  }
+  return false;
 }
 
 bool LockOperations::guardEffects(const CXXConstructExpr *Construct, const FunctionDecl *Scope, const VarDecl *Guard,
@@ -898,8 +967,10 @@ void LockOperations::effectsOf(const Stmt *S, const FunctionDecl *Scope, const V
     return;
   }
   const auto *Call = dyn_cast<CallExpr>(S);
-  if (!Call)
+  if (!Call) {
+    macroStoreEffects(S, Scope, Out);
     return;
+  }
   const FunctionDecl *Callee = Call->getDirectCallee();
   if (!Callee)
     return;
@@ -958,6 +1029,15 @@ ConcurrencyEffect LockOperations::concurrencyOf(const Stmt *S) const {
     return ConcurrencyEffect::Spawn;
   if (joinsConcurrency(Call))
     return ConcurrencyEffect::Join;
+  // A function of another file that forks or waits (ProjectFacts.h).
+  if (const ProjectFacts *Facts = ProjectFacts::current(); Facts && !definitionWithBody(Call->getDirectCallee())) {
+    if (const FunctionFacts *F = Facts->function(Call->getDirectCallee())) {
+      if (F->Forks)
+        return ConcurrencyEffect::Fork;
+      if (F->Joins)
+        return ConcurrencyEffect::Join;
+    }
+  }
   if (const auto *Member = dyn_cast<CXXMemberCallExpr>(Call)) {
     const CXXMethodDecl *Method = Member->getMethodDecl();
     if (Method && Method->getIdentifier() && Method->getName() == "join" &&

@@ -3,7 +3,8 @@
 // Sources, in order of precedence: Clang thread-safety attributes on the
 // callee; configured lock/unlock function names; the POSIX and System V
 // primitives (pthread mutex/rwlock/spin/cond, sem_*, semop, flock, lockf);
-// summaries of translation unit functions; RAII guards (std::lock_guard,
+// summaries of translation unit functions; facts about functions of other
+// files and library models (ProjectFacts.h); RAII guards (std::lock_guard,
 // std::unique_lock, std::scoped_lock, std::shared_lock, SCOPED_CAPABILITY
 // classes) and lock()/unlock() members of BasicLockable classes.
 #pragma once
@@ -126,6 +127,9 @@ private:
                       llvm::SmallVectorImpl<LockEffect> &Out) const;
   bool summaryEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
                       const VarDecl *ConstructedVar, llvm::SmallVectorImpl<LockEffect> &Out) const;
+  bool factsEffects(const Stmt *S, const FunctionDecl *Callee, const FunctionDecl *Scope,
+                    const VarDecl *ConstructedVar, llvm::SmallVectorImpl<LockEffect> &Out) const;
+  bool macroStoreEffects(const Stmt *S, const FunctionDecl *Scope, llvm::SmallVectorImpl<LockEffect> &Out) const;
   bool guardEffects(const CXXConstructExpr *Construct, const FunctionDecl *Scope, const VarDecl *Guard,
                     llvm::SmallVectorImpl<LockEffect> &Out) const;
   bool memberEffects(const CXXMemberCallExpr *Call, const FunctionDecl *Scope,

@@ -3,6 +3,7 @@
 #include "analysis/AnalysisCache.h"
 #include "analysis/AttachCalls.h"
 #include "analysis/CalleeName.h"
+#include "summary/ProjectFacts.h"
 
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -24,11 +25,20 @@ llvm::StringRef shareKindName(ShareKind Kind) {
     return "anonymous shared";
   case ShareKind::Memfd:
     return "memfd";
+  case ShareKind::Library:
+    return "library";
   }
   return "shared";
 }
 
 namespace {
+
+ShareKind shareKindFromName(llvm::StringRef Name) {
+  for (ShareKind Kind : {ShareKind::SysV, ShareKind::PosixShm, ShareKind::AnonymousShared, ShareKind::Memfd})
+    if (shareKindName(Kind) == Name)
+      return Kind;
+  return ShareKind::Library;
+}
 
 // Bit I of a dependency mask: the value derives from parameter I of the
 // function being summarised; the top bit stands for `this`.
@@ -82,6 +92,7 @@ struct Edge {
     ToThis,      ///< objects of a class live where Src points
     ToOutParam,  ///< `*param = Src`: the function hands shared memory out
     OutArgument, ///< `f(&x)` where f's parameter may be an out-parameter
+    ExternalOut, ///< `f(&x)` where f, known from ProjectFacts, fills x
   };
   Kind K = Kind::ToDecl;
   const Decl *Dest = nullptr;
@@ -112,10 +123,15 @@ struct ShmProvenance::State {
 
   std::vector<Edge> Edges;
   std::vector<std::pair<const Decl *, const Expr *>> FdEdges;
+  /// Declarations other files fill with shared memory (ProjectFacts).
+  std::vector<std::pair<const Decl *, ShareKind>> Seeds;
+  const ProjectFacts *Facts = ProjectFacts::current();
   bool Spawns = false;
   bool Changed = false;
 
   const ShmOrigin *originForCall(const CallExpr *Call);
+  const ShmOrigin *externalOrigin(const CallExpr *Call, ShareKind Kind);
+  void markOutTarget(const Expr *Arg, const Value &V);
   const ReturnSummary &returnSummary(const FunctionDecl *Def);
   void collect();
   void propagate();
@@ -148,6 +164,7 @@ public:
 
 private:
   Value call(const CallExpr *Call);
+  Value externalCall(const CallExpr *Call);
   Value declValue(const ValueDecl *D);
   Value argument(const FunctionDecl *Def, unsigned ParamIndex, const Expr *Arg);
   Value objectArgument(const Expr *Object);
@@ -431,7 +448,7 @@ Value Evaluator::call(const CallExpr *Call) {
 
   const FunctionDecl *Def = definitionWithBody(Call->getDirectCallee());
   if (!Def)
-    return {};
+    return externalCall(Call);
   const ReturnSummary &Summary = S.returnSummary(Def);
   Value Result{Summary.Pointer.Origin, 0};
   uint64_t Deps = Summary.Pointer.Deps;
@@ -456,6 +473,20 @@ Value Evaluator::call(const CallExpr *Call) {
     if (Deps & paramDep(I))
       Result.merge(argument(Def, I, Call->getArg(I + FirstParamArg)));
   }
+  return Result;
+}
+
+/// A function of another file (ProjectFacts) returning a pointer derived
+/// from its arguments.
+Value Evaluator::externalCall(const CallExpr *Call) {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  const FunctionFacts *F = S.Facts && Callee ? S.Facts->function(Callee) : nullptr;
+  if (!F || !F->ReturnsFromParams || isa<CXXMemberCallExpr>(Call) || isa<CXXOperatorCallExpr>(Call))
+    return {};
+  Value Result;
+  for (unsigned I = 0; I < MaxTrackedParams && I < Call->getNumArgs(); ++I)
+    if (F->ReturnsFromParams & paramDep(I))
+      Result.merge(pointee(Call->getArg(I)));
   return Result;
 }
 
@@ -550,6 +581,11 @@ public:
   }
 
   bool VisitVarDecl(VarDecl *Var) {
+    if (S.Facts && Var->hasGlobalStorage() && !Var->isStaticLocal() && Var->hasExternalFormalLinkage()) {
+      auto It = S.Facts->SharedGlobals.find(indexName(Var));
+      if (It != S.Facts->SharedGlobals.end())
+        S.Seeds.emplace_back(canonical(Var), shareKindFromName(It->getValue()));
+    }
     const Expr *Init = Var->getInit();
     if (!Init || isa<ParmVarDecl>(Var))
       return true;
@@ -567,7 +603,22 @@ public:
     return true;
   }
 
+  bool VisitFunctionDecl(FunctionDecl *FD) {
+    // Parameters that callers in other files pass shared memory in.
+    const FunctionFacts *F = S.Facts && FD->doesThisDeclarationHaveABody() ? S.Facts->function(FD) : nullptr;
+    if (F)
+      for (unsigned I : F->ParamsReceivingShm)
+        if (I < FD->getNumParams())
+          S.Seeds.emplace_back(canonical(FD->getParamDecl(I)), ShareKind::Library);
+    return true;
+  }
+
   bool VisitFieldDecl(FieldDecl *Field) {
+    if (S.Facts) {
+      auto It = S.Facts->SharedFields.find(fieldIndexName(Field));
+      if (It != S.Facts->SharedFields.end())
+        S.Seeds.emplace_back(canonical(Field), shareKindFromName(It->getValue()));
+    }
     if (const Expr *Init = Field->getInClassInitializer())
       addDecl(Field, Init, Field->getType()->isReferenceType());
     return true;
@@ -605,6 +656,7 @@ public:
       addThreadStart(Call);
       return true;
     }
+    addExternalOutArguments(Call);
     const FunctionDecl *Def = definitionWithBody(Call->getDirectCallee());
     if (!Def || isInSystemHeader(Def))
       return true;
@@ -735,6 +787,17 @@ private:
     }
   }
 
+  /// `f(&x)` where f, a function of another file, fills its parameter.
+  void addExternalOutArguments(const CallExpr *Call) {
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    const FunctionFacts *F = S.Facts && Callee ? S.Facts->function(Callee) : nullptr;
+    if (!F || isa<CXXMemberCallExpr>(Call) || isa<CXXOperatorCallExpr>(Call))
+      return;
+    for (unsigned I : F->OutParams)
+      if (I < Call->getNumArgs())
+        S.Edges.push_back(Edge{Edge::Kind::ExternalOut, nullptr, Call->getArg(I), false, Call});
+  }
+
   void addThreadStart(const CallExpr *Call) {
     const Expr *Start = ignoreCastsAndParens(Call->getArg(2));
     if (const auto *AddrOf = dyn_cast<UnaryOperator>(Start); AddrOf && AddrOf->getOpcode() == UO_AddrOf)
@@ -760,6 +823,14 @@ const ShmOrigin *ShmProvenance::State::originForCall(const CallExpr *Call) {
     return nullptr;
   Evaluator Eval(*this, nullptr);
   std::optional<ShmOrigin> Origin = classifyAttach(Call, Ctx, [&](const Expr *Fd) { return Eval.fd(Fd).Kind; });
+  if (!Origin && Facts && Call->getDirectCallee()) {
+    // An allocator of a library model, or a function of another file.
+    const FunctionFacts *F = Facts->function(Call->getDirectCallee());
+    if (F && F->ReturnsShm) {
+      NotAnAttach.insert(Call);
+      return externalOrigin(Call, shareKindFromName(*F->ReturnsShm));
+    }
+  }
   if (!Origin) {
     // mmap of a descriptor not (yet) known to be shared: ask again next round.
     llvm::StringRef Name = cFunctionName(Call);
@@ -771,6 +842,37 @@ const ShmOrigin *ShmProvenance::State::originForCall(const CallExpr *Call) {
   OriginOfCall[Call] = &Origins.back();
   Changed = true;
   return &Origins.back();
+}
+
+const ShmOrigin *ShmProvenance::State::externalOrigin(const CallExpr *Call, ShareKind Kind) {
+  auto It = OriginOfCall.find(Call);
+  if (It != OriginOfCall.end())
+    return It->second;
+  ShmOrigin Origin;
+  Origin.Attach = Call;
+  Origin.Kind = Kind;
+  Origin.External = true;
+  Origins.push_back(Origin);
+  OriginOfCall[Call] = &Origins.back();
+  Changed = true;
+  return &Origins.back();
+}
+
+void ShmProvenance::State::markOutTarget(const Expr *Arg, const Value &V) {
+  Arg = ignoreCastsAndParens(Arg);
+  if (const auto *AddrOf = dyn_cast<UnaryOperator>(Arg); AddrOf && AddrOf->getOpcode() == UO_AddrOf) {
+    const Expr *Target = AddrOf->getSubExpr()->IgnoreParens();
+    if (const Decl *D = targetDecl(Target)) {
+      mark(Holds, D, V, nullptr);
+    } else if (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(Target)) {
+      const Expr *Base = Subscript->getBase()->IgnoreParenImpCasts();
+      if (const auto *Ref = dyn_cast<DeclRefExpr>(Base))
+        mark(Elements, Ref->getDecl(), V, nullptr);
+    }
+  } else if (const auto *Ref = dyn_cast<DeclRefExpr>(Arg); Ref && isa<ParmVarDecl>(Ref->getDecl())) {
+    // The caller forwards its own out-parameter.
+    mark(OutParam, Ref->getDecl(), V, nullptr);
+  }
 }
 
 const ReturnSummary &ShmProvenance::State::returnSummary(const FunctionDecl *Def) {
@@ -831,23 +933,12 @@ void ShmProvenance::State::apply(const Edge &E) {
     auto Out = OutParam.find(E.Dest);
     if (Out == OutParam.end())
       return;
-    Value V{Out->second.Origin, 0};
-    const Expr *Arg = ignoreCastsAndParens(E.Src);
-    if (const auto *AddrOf = dyn_cast<UnaryOperator>(Arg); AddrOf && AddrOf->getOpcode() == UO_AddrOf) {
-      const Expr *Target = AddrOf->getSubExpr()->IgnoreParens();
-      if (const Decl *D = targetDecl(Target)) {
-        mark(Holds, D, V, nullptr);
-      } else if (const auto *Subscript = dyn_cast<ArraySubscriptExpr>(Target)) {
-        const Expr *Base = Subscript->getBase()->IgnoreParenImpCasts();
-        if (const auto *Ref = dyn_cast<DeclRefExpr>(Base))
-          mark(Elements, Ref->getDecl(), V, nullptr);
-      }
-    } else if (const auto *Ref = dyn_cast<DeclRefExpr>(Arg); Ref && isa<ParmVarDecl>(Ref->getDecl())) {
-      // The caller forwards its own out-parameter.
-      mark(OutParam, Ref->getDecl(), V, nullptr);
-    }
+    markOutTarget(E.Src, Value{Out->second.Origin, 0});
     return;
   }
+  case Edge::Kind::ExternalOut:
+    markOutTarget(E.Src, Value{externalOrigin(cast<CallExpr>(E.Via), ShareKind::Library), 0});
+    return;
   }
 }
 
@@ -857,6 +948,13 @@ void ShmProvenance::State::collect() {
 }
 
 void ShmProvenance::State::propagate() {
+  for (const auto &[D, Kind] : Seeds) {
+    ShmOrigin Origin;
+    Origin.Kind = Kind;
+    Origin.External = true;
+    Origins.push_back(Origin);
+    mark(Holds, D, Value{&Origins.back(), 0}, nullptr);
+  }
   // Marks only grow, so this terminates; the bound is a safety net against
   // pathological inputs (each round adds at least one mark).
   const size_t MaxRounds = 64;
@@ -928,6 +1026,20 @@ const Expr *ShmProvenance::callPassingShm(const Decl *ParamOrMethod) const {
 bool ShmProvenance::returnsShm(const FunctionDecl *FD) const {
   const FunctionDecl *Def = definitionWithBody(FD);
   return Def && S->returnSummary(Def).Pointer.Origin;
+}
+
+const ShmOrigin *ShmProvenance::returnedOrigin(const FunctionDecl *FD) const {
+  const FunctionDecl *Def = definitionWithBody(FD);
+  return Def ? S->returnSummary(Def).Pointer.Origin : nullptr;
+}
+
+uint64_t ShmProvenance::returnedParameters(const FunctionDecl *FD) const {
+  const FunctionDecl *Def = definitionWithBody(FD);
+  return Def ? S->returnSummary(Def).Pointer.Deps & ~ThisDep : 0;
+}
+
+bool ShmProvenance::fillsOutParameter(const ParmVarDecl *Param) const {
+  return Param && S->OutParam.count(canonical(Param));
 }
 
 bool ShmProvenance::isShmDescriptor(const Expr *E) const { return Evaluator(*S, nullptr).fd(E).Kind.has_value(); }

@@ -13,7 +13,12 @@
 //   - out of functions that return it (helpers like `attach()`), through
 //     out-parameters (`attach(&seg)`), and into the parameters of translation
 //     unit functions that are called with it (including `this` of methods and
-//     the argument of `pthread_create`).
+//     the argument of `pthread_create`);
+//   - across files, with the facts of ProjectFacts.h: functions of other
+//     files (and library allocators such as ShmemInitStruct) that return
+//     shared memory, return a pointer derived from an argument, or store it
+//     through an out-parameter; globals, struct members and parameters that
+//     other files fill with shared memory.
 //
 // The facts about declarations are flow-insensitive and computed once for the
 // whole translation unit: a variable is "shared" when any assignment in the
@@ -43,6 +48,7 @@ enum class ShareKind {
   PosixShm,        ///< mmap(MAP_SHARED) of a shm_open descriptor
   AnonymousShared, ///< mmap(MAP_SHARED | MAP_ANONYMOUS), shared through fork
   Memfd,           ///< mmap(MAP_SHARED) of a memfd_create descriptor
+  Library,         ///< an allocator of an IPC library (ProjectFacts.h)
 };
 
 /// Printable name of a ShareKind ("System V", "POSIX", ...).
@@ -55,6 +61,11 @@ struct ShmOrigin {
   /// Attached read-only (SHM_RDONLY, or mmap without PROT_WRITE). Reads of
   /// such memory still race with writers in other processes.
   bool ReadOnly = false;
+  /// Known from facts about other code (ProjectFacts.h): Attach, if set, is
+  /// a call of a function that returns shared memory (a library allocator,
+  /// an attach helper in another file), not shmat/mmap itself; unset when a
+  /// global, member or parameter holds memory attached elsewhere.
+  bool External = false;
 };
 
 class ShmProvenance {
@@ -101,6 +112,16 @@ public:
   /// FD returns a pointer into (or a reference to) shared memory whatever its
   /// arguments are, e.g. `struct seg *attach(void) { return shmat(...); }`.
   bool returnsShm(const FunctionDecl *FD) const;
+
+  /// The memory FD returns whatever its arguments are (nullptr if none).
+  const ShmOrigin *returnedOrigin(const FunctionDecl *FD) const;
+
+  /// Bit I: FD returns a pointer derived from its parameter I.
+  uint64_t returnedParameters(const FunctionDecl *FD) const;
+
+  /// FD stores a pointer into shared memory through its pointer parameter
+  /// Param (`*out = shmat(...)`).
+  bool fillsOutParameter(const ParmVarDecl *Param) const;
 
   /// E is a file descriptor of a shared memory object (shm_open, memfd_create,
   /// also through variables and helpers).

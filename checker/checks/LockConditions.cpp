@@ -166,11 +166,18 @@ AcquireResultTest findAcquireResultTest(const Stmt *Call, bool SemaphoreLike,
       Owner = While;
       break;
     }
+    if (const auto *Do = dyn_cast<DoStmt>(P);
+        Do && Result && Do->getBody() == S &&
+        mentions(Do->getCond(), nullptr, Result)) {
+      S = Do; // `do rc = lock(m); while (...)` without braces
+      continue;
+    }
     if (const auto *Compound = dyn_cast<CompoundStmt>(P)) {
       if (!Result)
         break;
       // The statement following the one holding the call.
       bool Next = false;
+      bool Last = false;
       for (const Stmt *Child : Compound->body()) {
         if (Next) {
           if (const auto *If = dyn_cast<IfStmt>(Child);
@@ -181,7 +188,17 @@ AcquireResultTest findAcquireResultTest(const Stmt *Call, bool SemaphoreLike,
           break;
         }
         Next = Child == S;
+        Last = Next;
       }
+      // `do rc = lock(m); while (rc < 0 && errno == EINTR);`: a retry loop
+      // around the call; the test of the result follows the loop.
+      if (!Cond && Last)
+        if (const auto *Do = dyn_cast_or_null<DoStmt>(
+                parentSkippingParens(Compound, Ctx));
+            Do && mentions(Do->getCond(), nullptr, Result)) {
+          S = Do;
+          continue;
+        }
       break;
     }
     if (isa<Expr>(P) || isa<DeclStmt>(P)) {

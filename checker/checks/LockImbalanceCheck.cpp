@@ -1,5 +1,7 @@
 #include "LockImbalanceCheck.h"
 
+#include "summary/ProjectFacts.h"
+
 #include "LockConditions.h"
 #include "LockExitPaths.h"
 #include "SourceText.h"
@@ -48,6 +50,12 @@ bool isChannel(const LockId &Lock) {
 
 bool isSemaphore(LockKind Kind) {
   return Kind == LockKind::PosixSemaphore || Kind == LockKind::SysVSemaphore;
+}
+
+// flock, lockf, sem_* and semop fail with -1 (and errno), where the
+// pthread functions return an error number.
+bool returnsMinusOne(LockKind Kind) {
+  return isSemaphore(Kind) || Kind == LockKind::FileLock;
 }
 
 // The field or variable a semaphore argument names: `&seg->lock` -> field
@@ -145,14 +153,17 @@ LockImbalanceCheck::LockImbalanceCheck(StringRef Name,
                                        ClangTidyContext *TidyContext)
     : ClangTidyCheck(Name, TidyContext),
       LockFunctions(Options.get("LockFunctions", "")),
-      UnlockFunctions(Options.get("UnlockFunctions", "")) {
+      UnlockFunctions(Options.get("UnlockFunctions", "")),
+      TryLockFunctions(Options.getLocalOrGlobal("TryLockFunctions", "")) {
   Config.LockFunctions = splitNames(LockFunctions);
   Config.UnlockFunctions = splitNames(UnlockFunctions);
+  ProjectFacts::addConfiguredNames("", TryLockFunctions);
 }
 
 void LockImbalanceCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "LockFunctions", LockFunctions);
   Options.store(Opts, "UnlockFunctions", UnlockFunctions);
+  Options.store(Opts, "TryLockFunctions", TryLockFunctions);
 }
 
 void LockImbalanceCheck::registerMatchers(MatchFinder *Finder) {
@@ -495,7 +506,7 @@ void LockImbalanceCheck::checkWaysOut(const FunctionLockUse &Use) {
         continue;
       const LockId &Lock = Locks.lock(H.Id);
       AcquireResultTest Test =
-          findAcquireResultTest(H.AcquiredAt, isSemaphore(Lock.Kind), *Ctx);
+          findAcquireResultTest(H.AcquiredAt, returnsMinusOne(Lock.Kind), *Ctx);
       // The way out is the acquire's failure path, or the path missing the
       // lock may be that failure path.
       if (W.Return && Test.FailureBranch &&
@@ -544,11 +555,31 @@ LockImbalanceCheck::handedOver(const FunctionDecl *FD,
     LockExitPaths Paths(FD, *Ctx);
     if (Paths.valid()) {
       std::vector<WayOut> Ways = waysOut(*Summary, Paths);
-      if (const WayOut *Last = lastWayOut(Ways, FD, Ctx->getSourceManager()))
+      const SourceManager &SM = Ctx->getSourceManager();
+      if (const WayOut *Last = lastWayOut(Ways, FD, SM)) {
         for (const HeldLock &H : Last->Must.locks())
           if (!H.Guard && !llvm::is_contained(Ids, H.Id) &&
               conditionallyHandsOver(FD, Ways, H.Id, Locks))
             Ids.push_back(H.Id);
+        // A try-lock wrapper whose result the caller tests: the attempt's
+        // result is tested (also after a retry loop), its failure branch
+        // returns, and the normal completion returns holding the lock
+        // (`do rc = flock(fd, LOCK_EX | LOCK_NB); while (...); if (rc < 0)
+        // return EBUSY; ...; return 0;`).
+        for (const HeldLock &H : Last->May.locks()) {
+          if (H.Guard || !H.AcquiredAt || llvm::is_contained(Ids, H.Id) ||
+              FD->getReturnType()->isVoidType() || !Last->Return)
+            continue;
+          AcquireResultTest Test = findAcquireResultTest(
+              H.AcquiredAt, returnsMinusOne(Locks.lock(H.Id).Kind), *Ctx);
+          if (Test.FailureBranch &&
+              llvm::any_of(Ways, [&](const WayOut &W) {
+                return W.Return &&
+                       containsStmt(Test.FailureBranch, W.Return, SM);
+              }))
+            Ids.push_back(H.Id);
+        }
+      }
     }
   }
   auto &Slot = HandedOverCache[FD];
@@ -591,7 +622,7 @@ bool LockImbalanceCheck::conditionallyHandsOver(
     // The error return of a failed blocking acquire holds nothing.
     AcquireResultTest Test = H->AcquiredAt
                           ? findAcquireResultTest(H->AcquiredAt,
-                                           isSemaphore(Locks.lock(Id).Kind),
+                                           returnsMinusOne(Locks.lock(Id).Kind),
                                            *Ctx)
                           : AcquireResultTest();
     return !(W.Return && Test.FailureBranch &&

@@ -75,6 +75,7 @@ private:
 
   const std::string LockFunctions;
   const std::string UnlockFunctions;
+  const std::string TryLockFunctions;
   LockConfig Config;
   ASTContext *Ctx = nullptr;
   std::vector<const FunctionDecl *> Functions;

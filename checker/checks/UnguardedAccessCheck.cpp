@@ -6,6 +6,8 @@
 #include "analysis/ProcessIndices.h"
 #include "analysis/ShmAccesses.h"
 #include "analysis/ShmProvenance.h"
+#include "summary/FreshMappings.h"
+#include "summary/ProjectFacts.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -503,14 +505,19 @@ const ConcurrentAccess *disagreeingAccess(const ConcurrentAccess &A, const std::
 
 UnguardedAccessCheck::UnguardedAccessCheck(llvm::StringRef Name, ClangTidyContext *TidyContext)
     : ClangTidyCheck(Name, TidyContext), LockFunctionsOption(Options.get("LockFunctions", "")),
-      UnlockFunctionsOption(Options.get("UnlockFunctions", "")) {
+      UnlockFunctionsOption(Options.get("UnlockFunctions", "")),
+      SharedMemoryFunctionsOption(Options.getLocalOrGlobal("SharedMemoryFunctions", "")),
+      TryLockFunctionsOption(Options.getLocalOrGlobal("TryLockFunctions", "")) {
   Config.LockFunctions = splitNames(LockFunctionsOption);
   Config.UnlockFunctions = splitNames(UnlockFunctionsOption);
+  ProjectFacts::addConfiguredNames(SharedMemoryFunctionsOption, TryLockFunctionsOption);
 }
 
 void UnguardedAccessCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "LockFunctions", LockFunctionsOption);
   Options.store(Opts, "UnlockFunctions", UnlockFunctionsOption);
+  Options.store(Opts, "SharedMemoryFunctions", SharedMemoryFunctionsOption);
+  Options.store(Opts, "TryLockFunctions", TryLockFunctionsOption);
 }
 
 void UnguardedAccessCheck::registerMatchers(ast_matchers::MatchFinder *Finder) {
@@ -557,6 +564,8 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
         return !Sharing.privateLock(L.Id);
       };
       for (size_t I = 0; I < Found.size(); ++I) {
+        if (isStillPrivateMapping(Shm.originOf(Found[I].Target), S, Function, Locks))
+          continue;
         ConcurrentAccess C;
         C.Access = std::move(Found[I]);
         C.Atomic = I >= Plain;

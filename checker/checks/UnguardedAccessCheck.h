@@ -19,6 +19,12 @@ namespace clang::tidy::shm {
 ///                     by their first argument (for code the analysis
 ///                     cannot see, e.g. defined in another file).
 ///   UnlockFunctions - the matching release functions.
+///   SharedMemoryFunctions - `;`-separated functions returning a pointer
+///                     into shared memory (a project's own allocator).
+///   TryLockFunctions - `;`-separated try-lock functions on their first
+///                     argument: "name" succeeds when it returns non-zero,
+///                     "name=0" when it returns 0.
+/// The last two may also be set globally (CheckOptions without a prefix).
 class UnguardedAccessCheck : public ClangTidyCheck {
 public:
   UnguardedAccessCheck(llvm::StringRef Name, ClangTidyContext *Context);
@@ -30,6 +36,8 @@ public:
 private:
   std::string LockFunctionsOption;
   std::string UnlockFunctionsOption;
+  std::string SharedMemoryFunctionsOption;
+  std::string TryLockFunctionsOption;
   LockConfig Config;
 };
 

@@ -131,6 +131,9 @@ CommandLine::clangTidyArgs(bool KeepSourcesAndExports) const {
         {"export-fixes", true}};
     removeNamedOptions(Result, ExportFixesOption);
   }
+  // Each run is given its complete check list (DefaultChecks.h) instead.
+  static constexpr NamedOption ChecksOption[] = {{"checks", true}};
+  removeNamedOptions(Result, ChecksOption);
   removeDriverOptions(Result);
   return Result;
 }
@@ -187,7 +190,7 @@ Expected<CommandLine> parseCommandLine(int Argc, const char **Argv) {
   Result.Quiet = flagValue("quiet");
   if (given("use-color"))
     Result.UseColor = flagValue("use-color");
-  Result.ChecksGiven = given("checks");
+  Result.Checks = stringIfGiven("checks");
   Result.ConfigText = stringIfGiven("config");
   Result.ConfigFile = stringIfGiven("config-file");
 

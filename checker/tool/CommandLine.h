@@ -31,7 +31,7 @@ struct CommandLine {
   bool Quiet = false;
   std::optional<bool> UseColor;
   // What selects checks, besides .clang-tidy files.
-  bool ChecksGiven = false;
+  std::optional<std::string> Checks;     // --checks
   std::optional<std::string> ConfigText; // --config
   std::optional<std::string> ConfigFile; // --config-file
 

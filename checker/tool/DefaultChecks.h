@@ -1,7 +1,9 @@
-// shm-tidy's default check selection: shm-* wherever nothing else selects
-// checks, so that a bare `shm-tidy file.c` does not run clang-tidy's defaults
-// and a .clang-tidy that only sets CheckOptions or WarningsAsErrors still gets
-// the shm-* checks.
+// Which checks run on a file: shm-tidy's default `shm-*`, then the Checks of
+// the configuration (.clang-tidy files, --config or --config-file), then
+// --checks, each list applied on top of the one before, exactly as clang-tidy
+// applies configured Checks on top of its own default. So
+// `Checks: '-shm-lock-imbalance'` keeps every other shm-* check, and
+// `Checks: 'bugprone-*'` adds clang-tidy's bugprone checks to them.
 #pragma once
 
 #include "clang-tidy/ClangTidyOptions.h"
@@ -11,32 +13,35 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shmtidy {
 
 class DefaultChecks {
 public:
-  // The argument added to a clang-tidy command line when the default applies.
-  // clang-tidy appends --checks to the configured list, and with no Checks
-  // configured that list is its own default, which "-*" switches off.
-  static constexpr llvm::StringLiteral Argument = "--checks=-*,shm-*";
+  // shm-tidy's own default, in the place of clang-tidy's
+  // "clang-diagnostic-*,clang-analyzer-*".
+  static constexpr llvm::StringLiteral Default = "-*,shm-*";
 
-  // ChecksGiven: --checks was on the command line. ConfigText/ConfigFile:
+  // ChecksArgument: the value of --checks, if given. ConfigText/ConfigFile:
   // --config and --config-file, which replace the .clang-tidy lookup.
-  DefaultChecks(bool ChecksGiven, std::optional<std::string> ConfigText,
+  DefaultChecks(std::optional<std::string> ChecksArgument,
+                std::optional<std::string> ConfigText,
                 std::optional<std::string> ConfigFile);
   ~DefaultChecks();
   DefaultChecks(const DefaultChecks &) = delete;
   DefaultChecks &operator=(const DefaultChecks &) = delete;
 
-  // Whether the run for File gets Argument: nothing names checks for it.
-  bool appliesTo(llvm::StringRef File);
+  // The complete check list for File. It starts with "-*", so clang-tidy,
+  // which appends --checks to its own default and the configuration, ends
+  // up with exactly this list when it is passed as --checks.
+  std::string checksFor(llvm::StringRef File);
+
+  // The shm-* checks that List enables (names as --list-checks shows them).
+  static std::vector<std::string> enabledShmChecks(llvm::StringRef List);
 
 private:
-  bool ChecksGiven;
-  // Set when --config or --config-file stands in for .clang-tidy files.
-  std::optional<bool> ExplicitConfigSelectsChecks;
-  std::unique_ptr<clang::tidy::FileOptionsProvider> ConfigFiles;
+  std::unique_ptr<clang::tidy::ClangTidyOptionsProvider> Provider;
 };
 
 } // namespace shmtidy

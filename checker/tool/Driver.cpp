@@ -6,6 +6,7 @@
 #include "InputFiles.h"
 #include "ProjectRun.h"
 #include "RunSummary.h"
+#include "WholeProgram.h"
 
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
@@ -42,7 +43,13 @@ int runShmTidy(int Argc, const char **Argv) {
   Expected<InputFiles> Inputs = selectInputFiles(*Command);
   if (!Inputs)
     return reportAndFail(Inputs.takeError());
-  if (Inputs->Files.empty()) {
+  if (Command->Driver.IndexOnly && !wholeProgramEnabled(*Command, *Inputs))
+    return reportAndFail(userError(
+        "--index-only needs whole-program mode and a compilation database",
+        "pass -p BUILD_DIR (and no '--' flags or --whole-program=false)"));
+  if (Error Err = installLibraryModels(Argv[0]))
+    return reportAndFail(std::move(Err));
+  if (Inputs->Files.empty() && !Command->Driver.IndexOnly) {
     // A shard with nothing in it: a clean run, and said so.
     if (!Command->Quiet)
       errs() << formatSummary(RunSummary{}) << "\n";

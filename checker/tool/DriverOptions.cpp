@@ -46,18 +46,37 @@ cl::opt<std::string> SourceRoot(
     cl::desc("Directory SARIF file locations are relative to\n"
              "(default: the enclosing git work tree, else the\n"
              "current directory)."));
+cl::opt<bool> WholeProgram(
+    "whole-program",
+    cl::desc("With a compilation database, first summarise every file of\n"
+             "it into a project index, so that shared memory, locks and\n"
+             "forks are followed across files (default: true)."),
+    cl::init(true));
+
+cl::opt<std::string> IndexDir(
+    "index-dir", cl::value_desc("dir"),
+    cl::desc("Where the project index is kept (default:\n"
+             "<build dir>/.shm-tidy-index). Unchanged files are not\n"
+             "summarised again."));
+
+cl::opt<bool> IndexOnly(
+    "index-only",
+    cl::desc("Only build or refresh the project index (for CI jobs that\n"
+             "share it between --shard jobs)."));
 // NOLINTEND(cppcoreguidelines-avoid-non-const-global-variables)
 
 constexpr NamedOption DriverOptionNames[] = {
     {"all-files", false}, {"j", true, true},      {"shard", true},
     {"format", true},     {"output", true}, {"source-root", true},
+    {"whole-program", false}, {"index-dir", true}, {"index-only", false},
 };
 
 } // namespace
 
 void showDriverOptionsInHelp(cl::OptionCategory &ClangTidyCategory) {
   for (cl::Option *O : std::initializer_list<cl::Option *>{
-           &AllFiles, &Jobs, &Shard, &Format, &Output, &SourceRoot})
+           &AllFiles, &Jobs, &Shard, &Format, &Output, &SourceRoot,
+           &WholeProgram, &IndexDir, &IndexOnly})
     O->addCategory(ClangTidyCategory);
 }
 
@@ -79,6 +98,9 @@ Expected<DriverOptions> readDriverOptions() {
   Options.Format = Format;
   Options.Output = Output;
   Options.SourceRoot = SourceRoot;
+  Options.WholeProgram = WholeProgram;
+  Options.IndexDir = IndexDir;
+  Options.IndexOnly = IndexOnly;
   if (Shard.getNumOccurrences() > 0) {
     Options.Shard = parseShard(Shard);
     if (!Options.Shard)

@@ -27,6 +27,11 @@ struct DriverOptions {
   ReportFormat Format = ReportFormat::Text;
   std::string Output;     // empty: stdout
   std::string SourceRoot; // empty: the enclosing git work tree, else the cwd
+  // Whole-program mode (WholeProgram.h): on whenever a compilation database
+  // is used, unless --whole-program=false.
+  bool WholeProgram = true;
+  std::string IndexDir; // empty: <database dir>/.shm-tidy-index
+  bool IndexOnly = false;
 };
 
 // Files shm-tidy's options under clang-tidy's option category, so that

@@ -18,12 +18,11 @@ namespace shmtidy {
 // so that a bad configuration is reported in one line like everywhere else.
 int answerInformationQuery(const CommandLine &Command) {
   std::vector<std::string> Args = Command.clangTidyArgs(true);
-  DefaultChecks Defaults(Command.ChecksGiven, Command.ConfigText,
+  DefaultChecks Defaults(Command.Checks, Command.ConfigText,
                          Command.ConfigFile);
   const std::string Probe =
       absolutePath(Command.Sources.empty() ? "dummy" : Command.Sources.front());
-  if (Defaults.appliesTo(Probe))
-    Args.insert(Args.begin() + 1, DefaultChecks::Argument.str());
+  Args.insert(Args.begin() + 1, "--checks=" + Defaults.checksFor(Probe));
   // The answers do not depend on compiler flags: an empty "--" spares the
   // compilation database lookup and its warnings when there is none.
   if (!Command.HasCompilerArgs)

@@ -89,7 +89,10 @@ std::vector<std::string> shardOf(const std::vector<std::string> &Files,
 }
 
 Expected<InputFiles> selectInputFiles(const CommandLine &Command) {
-  const DriverOptions &Driver = Command.Driver;
+  DriverOptions Driver = Command.Driver;
+  // --index-only alone covers the whole database.
+  if (Driver.IndexOnly && Command.Sources.empty())
+    Driver.AllFiles = true;
   InputFiles Result;
 
   if (!Driver.AllFiles && Command.Sources.empty())

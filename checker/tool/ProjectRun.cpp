@@ -12,6 +12,7 @@
 #include "TextReport.h"
 #include "UniqueDiagnostics.h"
 #include "WorkerMessages.h"
+#include "WholeProgram.h"
 #include "WorkerProcess.h"
 
 #include "clang-tidy/ClangTidy.h"
@@ -46,7 +47,7 @@ class ProjectRun {
 public:
   ProjectRun(const CommandLine &TheCommand, const InputFiles &TheInputs)
       : Command(TheCommand), Inputs(TheInputs),
-        Defaults(TheCommand.ChecksGiven, TheCommand.ConfigText,
+        Defaults(TheCommand.Checks, TheCommand.ConfigText,
                  TheCommand.ConfigFile),
         Text(TheCommand.UseColor), Bar(TheInputs.Files.size()),
         Outcomes(TheInputs.Files.size()) {}
@@ -125,6 +126,8 @@ Error ProjectRun::makeJobs() {
                      "check TMPDIR");
   const std::vector<std::string> Base = Command.clangTidyArgs(false);
   const size_t Split = compilerArgsBegin(Base);
+  bool AnyShmCheck = false;
+  std::string LastChecks;
   for (size_t I = 0; I < Inputs.Files.size(); ++I) {
     const std::string &File = Inputs.Files[I];
     SmallString<128> Export(WorkDir);
@@ -136,8 +139,10 @@ Error ProjectRun::makeJobs() {
     Job.File = File;
     Job.StderrPath = std::string(Stderr);
     Job.Args.assign(Base.begin(), Base.begin() + Split);
-    if (Defaults.appliesTo(absolutePath(File)))
-      Job.Args.insert(Job.Args.begin() + 1, DefaultChecks::Argument.str());
+    std::string Checks = Defaults.checksFor(absolutePath(File));
+    AnyShmCheck = AnyShmCheck || !DefaultChecks::enabledShmChecks(Checks).empty();
+    Job.Args.insert(Job.Args.begin() + 1, "--checks=" + Checks);
+    LastChecks = std::move(Checks);
     if (Command.BuildPath.empty() && !Inputs.DatabaseDir.empty())
       Job.Args.push_back("-p=" + Inputs.DatabaseDir);
     Job.Args.push_back(("--export-fixes=" + Export).str());
@@ -146,6 +151,12 @@ Error ProjectRun::makeJobs() {
     Jobs.push_back(std::move(Job));
     ExportPaths.push_back(std::string(Export));
   }
+  // A run that checks nothing of ours must not pass for a clean one.
+  if (!AnyShmCheck && !Command.Driver.IndexOnly)
+    return userError("no shm-* check is enabled (the checks are '" +
+                         LastChecks + "')",
+                     "remove '-*' or '-shm-*' from Checks in .clang-tidy or "
+                     "--checks, or add the shm-* checks you want after it");
   return Error::success();
 }
 
@@ -302,10 +313,33 @@ int ProjectRun::finish(double Seconds) {
 
 int ProjectRun::run() {
   const auto Start = std::chrono::steady_clock::now();
-  if (Error Err = openOutputs())
+  if (Error Err = makeJobs()) {
+    if (!WorkDir.empty())
+      sys::fs::remove_directories(WorkDir);
     return reportAndFail(std::move(Err));
-  if (Error Err = makeJobs())
+  }
+  if (wholeProgramEnabled(Command, Inputs)) {
+    Expected<IndexStatistics> Index = buildProjectIndex(Command, Inputs);
+    if (!Index) {
+      sys::fs::remove_directories(WorkDir);
+      return reportAndFail(Index.takeError());
+    }
+    // Like the summary line: not in compiler-style runs on one file.
+    const bool Summarises = Command.Driver.AllFiles || Inputs.Files.size() > 1;
+    if (!Command.Quiet && (Command.Driver.IndexOnly ||
+                           (Index->Summarised > 0 && Summarises)))
+      errs() << formatIndexSummary(Index->Units, Index->Summarised,
+                                   Index->Failed, Index->Seconds)
+             << "\n";
+    if (Command.Driver.IndexOnly) {
+      sys::fs::remove_directories(WorkDir);
+      return ExitClean;
+    }
+  }
+  if (Error Err = openOutputs()) {
+    sys::fs::remove_directories(WorkDir);
     return reportAndFail(std::move(Err));
+  }
   Error RunError = runWorkers(
       Jobs, parallelism(),
       [this](size_t Index, WorkerExit Exit) { return finished(Index, Exit); });

@@ -2,6 +2,8 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cstdio>
+
 namespace shmtidy {
 namespace {
 
@@ -33,6 +35,18 @@ std::string formatSummary(const RunSummary &Summary) {
             " not analysed";
   Line += llvm::formatv(", {0:f2} s", Summary.Seconds).str();
   return Line;
+}
+
+std::string formatIndexSummary(size_t Units, size_t Summarised, size_t Failed,
+                               double Seconds) {
+  char Time[32];
+  snprintf(Time, sizeof(Time), "%.2f s", Seconds);
+  std::string Line = "shm-tidy: project index: " + std::to_string(Units) +
+                     (Units == 1 ? " file, " : " files, ") +
+                     std::to_string(Summarised) + " summarised";
+  if (Failed > 0)
+    Line += ", " + std::to_string(Failed) + " could not be";
+  return Line + ", " + Time;
 }
 
 } // namespace shmtidy

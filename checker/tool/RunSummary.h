@@ -21,4 +21,9 @@ struct RunSummary {
 
 std::string formatSummary(const RunSummary &Summary);
 
+// The line of whole-program mode's first pass, e.g.
+//   shm-tidy: project index: 805 files, 12 summarised, 3.1 s
+std::string formatIndexSummary(size_t Units, size_t Summarised, size_t Failed,
+                               double Seconds);
+
 } // namespace shmtidy

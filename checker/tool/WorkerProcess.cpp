@@ -29,6 +29,8 @@ void redirect(int Fd, const char *Path, int Flags) {
     redirect(STDOUT_FILENO, "/dev/null", O_WRONLY);
   redirect(STDERR_FILENO, Job.StderrPath.c_str(),
            O_WRONLY | O_CREAT | O_TRUNC);
+  if (Job.Prepare)
+    Job.Prepare();
   std::vector<const char *> Argv;
   Argv.reserve(Job.Args.size() + 1);
   for (const std::string &Arg : Job.Args)

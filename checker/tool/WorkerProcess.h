@@ -11,6 +11,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct WorkerJob {
   // diagnostics from the --export-fixes file; questions about the
   // configuration (--list-checks, --dump-config) answer on stdout.
   bool KeepStdout = false;
+  // Runs in the worker before clang-tidy's driver (e.g. to say where a
+  // first-pass summary goes).
+  std::function<void()> Prepare;
 };
 
 struct WorkerExit {

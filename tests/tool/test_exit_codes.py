@@ -126,7 +126,7 @@ class ExitStatus(ToolTestCase):
     def test_no_checks_enabled_exits_2(self):
         self.assertFailsWithOneLine(
             run([*self.p, "--checks=-*", str(self.proj.path("clean.c"))]),
-            "no checks enabled", "--checks")
+            "no shm-* check is enabled", "--checks")
         self.assertFailsWithOneLine(run(["--list-checks", "--checks=-*"]),
                                     "no checks enabled")
         self.assertFailsWithOneLine(

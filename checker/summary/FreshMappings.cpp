@@ -1,0 +1,85 @@
+#include "summary/FreshMappings.h"
+
+#include "analysis/AttachCalls.h"
+#include "analysis/CalleeName.h"
+#include "summary/ProjectFacts.h"
+
+#include "clang/AST/ParentMapContext.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
+
+
+namespace clang::tidy::shm {
+namespace {
+
+/// A call that may start another process (or thread) before it returns.
+bool mayCreateProcesses(const CallExpr *Call, const HeldLocks &Locks, const ProjectFacts *Facts) {
+  if (spawnsConcurrency(Call))
+    return true;
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (!Callee)
+    return true; // through a pointer: anything
+  if (const FunctionDecl *Def = definitionWithBody(Callee)) {
+    if (isInSystemHeader(Def))
+      return false;
+    const FunctionLockSummary *Summary = Locks.summaryOf(Def);
+    return !Summary || Summary->MayFork;
+  }
+  if (isInSystemHeader(Callee))
+    return false;
+  if (Facts && Facts->WholeProgram) {
+    const FunctionFacts *F = Facts->function(Callee);
+    return F && F->Forks;
+  }
+  return true; // defined in a file we cannot see
+}
+
+} // namespace
+
+bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const FunctionDecl *Fn,
+                           const HeldLocks &Locks) {
+  if (!Origin || Origin->External || Origin->Kind != ShareKind::AnonymousShared || !Origin->Attach)
+    return false;
+  const ProjectFacts *Facts = ProjectFacts::current();
+  if (Facts && Facts->WholeProgram && !Facts->ProgramSpawns)
+    return true;
+  // The mapping is made in this function, before the access, and no call
+  // that may fork comes between them: in source order, or anywhere in a loop
+  // around the access.
+  ASTContext &Ctx = Fn->getASTContext();
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto Before = [&](const Stmt *A, const Stmt *B) {
+    return SM.isBeforeInTranslationUnit(SM.getExpansionLoc(A->getBeginLoc()), SM.getExpansionLoc(B->getBeginLoc()));
+  };
+  auto Within = [&](const Stmt *Outer, const Stmt *Inner) {
+    SourceLocation B = SM.getExpansionLoc(Outer->getBeginLoc()), E = SM.getExpansionLoc(Outer->getEndLoc());
+    SourceLocation I = SM.getExpansionLoc(Inner->getBeginLoc());
+    return !SM.isBeforeInTranslationUnit(I, B) && !SM.isBeforeInTranslationUnit(E, I);
+  };
+  bool MappingHere = false;
+  for (const Stmt *S : Locks.statementsOf(Fn))
+    MappingHere |= S == Origin->Attach;
+  if (!MappingHere || !Before(Origin->Attach, At))
+    return false;
+  llvm::SmallVector<const Stmt *, 4> Loops;
+  for (DynTypedNodeList Parents = Ctx.getParents(*At); !Parents.empty();) {
+    const Stmt *P = Parents[0].get<Stmt>();
+    if (!P)
+      break;
+    if (isa<ForStmt>(P) || isa<WhileStmt>(P) || isa<DoStmt>(P) || isa<CXXForRangeStmt>(P))
+      Loops.push_back(P);
+    Parents = Ctx.getParents(*P);
+  }
+  for (const Stmt *S : Locks.statementsOf(Fn)) {
+    const auto *Call = dyn_cast<CallExpr>(S);
+    if (!Call || Call == Origin->Attach || !Before(Origin->Attach, Call))
+      continue;
+    bool Between = Before(Call, At);
+    bool InLoop = llvm::any_of(Loops, [&](const Stmt *L) { return Within(L, Call); });
+    if ((Between || InLoop) && mayCreateProcesses(Call, Locks, Facts))
+      return false;
+  }
+  return true;
+}
+
+} // namespace clang::tidy::shm

@@ -1,0 +1,4 @@
+struct stats {
+  long requests;
+};
+void start_workers(int n);
