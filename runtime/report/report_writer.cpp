@@ -323,10 +323,12 @@ void flush_reports() {
       printed_race.where_tid = race.where_tid;
       printed_race.where = printed_stack(batch, race.where, ids[3 * i + 2]);
 
-      uint64_t key = unordered_pair_key(
-          line_key(printed_race.current.stack, race.current.empty() ? 0 : race.current[0]),
-          line_key(printed_race.previous.stack, race.previous.empty() ? 0 : race.previous[0]));
-      if (!dedup_insert(state().dedup_lines, kDedupSlots, key)) continue;
+      if (!first_of_its_kind(
+              state().dedup_lines,
+              line_key(printed_race.current.stack, race.current.empty() ? 0 : race.current[0]),
+              line_key(printed_race.previous.stack,
+                       race.previous.empty() ? 0 : race.previous[0])))
+        continue;
       // After de-duplication, so that the count is of races that would have
       // been reported.
       if (race_suppressed(printed_race)) continue;
