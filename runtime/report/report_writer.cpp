@@ -4,11 +4,15 @@
 // the reports to stderr or log_path.PID (and, with report_json, as JSON
 // records).
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -231,6 +235,25 @@ std::vector<size_t> add_stack(FrameBatch &batch, const std::vector<PackedFrame> 
   return ids;
 }
 
+// The canonical path of the preloaded runtime, when this code is it (empty
+// when it is linked into a program, as in the unit tests). A plain array,
+// never destroyed: reports are also written while the process exits, after
+// static destructors may have run. Called with g_flush_mutex held.
+const char *runtime_module() {
+  static char path[PATH_MAX];
+  static bool known = false;
+  if (!known) {
+    known = true;
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void *>(&runtime_module), &info) != 0 &&
+        info.dli_fname != nullptr &&
+        strncmp(base_name(info.dli_fname).c_str(), "libshmcheck", 11) == 0 &&
+        realpath(info.dli_fname, path) == nullptr)  // as LD_PRELOAD named it
+      snprintf(path, sizeof path, "%s", info.dli_fname);
+  }
+  return path;
+}
+
 std::vector<report::PrintedFrame> printed_stack(const FrameBatch &batch,
                                                 const std::vector<PackedFrame> &frames,
                                                 const std::vector<size_t> &ids) {
@@ -238,6 +261,10 @@ std::vector<report::PrintedFrame> printed_stack(const FrameBatch &batch,
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::vector<report::SourceFrame> &symbols = batch.symbols(ids[i]);
     const report::CodeAddress &address = batch.address(ids[i]);
+    // Below the access, the runtime's own frames are how a signal handler
+    // of the program came to run inside a system call the runtime performs
+    // for it: the program did not call them.
+    if (i > 0 && !address.module.empty() && address.module == runtime_module()) continue;
     // Inlined frames first (innermost), all at the same address.
     for (const report::SourceFrame &s : symbols) {
       report::PrintedFrame f;
