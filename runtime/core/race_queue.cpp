@@ -52,6 +52,18 @@ bool dedup_insert(std::atomic<uint64_t> *set, uint32_t size, uint64_t key) {
   return true;
 }
 
+bool first_of_its_kind(std::atomic<uint64_t> *set, uint64_t here, uint64_t there) {
+  if (!dedup_insert(set, kDedupSlots, unordered_pair_key(here, there))) return false;
+  // A race whose earlier access is lost (there == 0) says only "this site
+  // races": nothing new once the site has been reported with a partner. So a
+  // report with both sites marks each as reported on its own too.
+  if (there != 0) {
+    dedup_insert(set, kDedupSlots, unordered_pair_key(here, 0));
+    dedup_insert(set, kDedupSlots, unordered_pair_key(there, 0));
+  }
+  return true;
+}
+
 void queue_race(ThreadState *thread, const RaceFacts &facts) {
   SharedStateShm &s = state();
   AccessContextShm current{}, previous{};
@@ -71,9 +83,9 @@ void queue_race(ThreadState *thread, const RaceFacts &facts) {
     mark_involved(static_cast<uint16_t>(g_runtime.process_index), g_runtime.incarnation);
     if (previous_known) mark_involved(previous.process, previous.incarnation);
   }
-  uint64_t key = unordered_pair_key(top_frame(current.stack_id),
-                                    previous_known ? top_frame(previous.stack_id) : 0);
-  if (!dedup_insert(s.dedup_pcs, kDedupSlots, key)) return;
+  if (!first_of_its_kind(s.dedup_pcs, top_frame(current.stack_id),
+                         previous_known ? top_frame(previous.stack_id) : 0))
+    return;
 
   for (ReportShm &report : s.reports) {
     uint32_t expected = kReportFree;

@@ -45,6 +45,11 @@ void mark_involved(uint16_t process, uint64_t incarnation);
 // already there. A full set admits everything (a duplicate beats a loss).
 bool dedup_insert(std::atomic<uint64_t> *set, uint32_t size, uint64_t key);
 
+// Whether a race between the sites `here` and `there` (0: the earlier
+// access's history is lost) is the first of its kind in `set`
+// (kDedupSlots entries), remembering it.
+bool first_of_its_kind(std::atomic<uint64_t> *set, uint64_t here, uint64_t there);
+
 inline uint64_t unordered_pair_key(uint64_t x, uint64_t y) {
   uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
   uint64_t h = lo * 0x9e3779b97f4a7c15ull;

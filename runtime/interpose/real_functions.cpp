@@ -18,4 +18,16 @@ void *next_symbol(const char *name, const char *version) {
   return fn;
 }
 
+void resolve_all() {
+#define SHMCHECK_RESOLVE(name, version) (void)name();
+  SHMCHECK_REAL_FUNCTIONS(SHMCHECK_RESOLVE)
+#undef SHMCHECK_RESOLVE
+}
+
+namespace {
+// Before main: a signal handler calling _exit() or kill() must never be the
+// first use.
+__attribute__((constructor)) void resolve_at_start() { resolve_all(); }
+}  // namespace
+
 }  // namespace shmcheck::interpose::real

@@ -1,17 +1,26 @@
 // The libc definitions our interceptors stand in front of, found with
-// dlsym(RTLD_NEXT) on first use. First use may come before our constructor
-// (another library's constructor locking a mutex), so nothing here depends
-// on it; and after start everything has been resolved, so the lookups never
-// run in a signal handler.
+// dlsym(RTLD_NEXT). First use may come before our constructor (another
+// library's constructor locking a mutex), so each one is looked up when
+// first asked for; and resolve_all() looks every one up before main, so that
+// no lookup ever runs in a signal handler: dlsym takes the loader's lock,
+// which the code the signal interrupted may hold (a handler that calls
+// _exit() would wait for it forever).
 #pragma once
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -29,8 +38,152 @@ namespace shmcheck::interpose::real {
 // support).
 void *next_symbol(const char *name, const char *version);
 
-// The slot holds a void*: std::atomic of a function pointer type would drop
-// the declarations' attributes (nonnull, noexcept) with a warning.
+// Every function we stand in front of: X(name, symbol version or nullptr).
+// Condition variables: the unversioned lookup can return the pre-NPTL
+// compatibility version, so they ask for the current one by name.
+#define SHMCHECK_REAL_FUNCTIONS(X) \
+  /* System V shared memory and semaphores */ \
+  X(shmget, nullptr) \
+  X(shmat, nullptr) \
+  X(shmdt, nullptr) \
+  X(shmctl, nullptr) \
+  X(semop, nullptr) \
+  X(semtimedop, nullptr) \
+  X(semctl, nullptr) \
+  /* POSIX shared memory and mappings */ \
+  X(shm_open, nullptr) \
+  X(shm_unlink, nullptr) \
+  X(memfd_create, nullptr) \
+  X(mmap, nullptr) \
+  X(munmap, nullptr) \
+  X(mremap, nullptr) \
+  X(mprotect, nullptr) \
+  /* Processes */ \
+  X(fork, nullptr) \
+  X(swapcontext, nullptr) \
+  X(setcontext, nullptr) \
+  X(_exit, nullptr) \
+  X(execve, nullptr) \
+  X(execv, nullptr) \
+  X(execvp, nullptr) \
+  X(execvpe, nullptr) \
+  X(_Exit, nullptr) \
+  X(wait, nullptr) \
+  X(waitpid, nullptr) \
+  X(wait4, nullptr) \
+  X(waitid, nullptr) \
+  /* Threads */ \
+  X(pthread_create, nullptr) \
+  X(pthread_join, nullptr) \
+  X(pthread_tryjoin_np, nullptr) \
+  X(pthread_timedjoin_np, nullptr) \
+  /* Mutexes */ \
+  X(pthread_mutex_lock, nullptr) \
+  X(pthread_mutex_trylock, nullptr) \
+  X(pthread_mutex_timedlock, nullptr) \
+  X(pthread_mutex_clocklock, nullptr) \
+  X(pthread_mutex_unlock, nullptr) \
+  /* Read-write locks */ \
+  X(pthread_rwlock_rdlock, nullptr) \
+  X(pthread_rwlock_tryrdlock, nullptr) \
+  X(pthread_rwlock_timedrdlock, nullptr) \
+  X(pthread_rwlock_clockrdlock, nullptr) \
+  X(pthread_rwlock_wrlock, nullptr) \
+  X(pthread_rwlock_trywrlock, nullptr) \
+  X(pthread_rwlock_timedwrlock, nullptr) \
+  X(pthread_rwlock_clockwrlock, nullptr) \
+  X(pthread_rwlock_unlock, nullptr) \
+  /* Spinlocks */ \
+  X(pthread_spin_lock, nullptr) \
+  X(pthread_spin_trylock, nullptr) \
+  X(pthread_spin_unlock, nullptr) \
+  /* Condition variables */ \
+  X(pthread_cond_wait, "GLIBC_2.3.2") \
+  X(pthread_cond_timedwait, "GLIBC_2.3.2") \
+  X(pthread_cond_clockwait, nullptr) \
+  X(pthread_cond_signal, "GLIBC_2.3.2") \
+  X(pthread_cond_broadcast, "GLIBC_2.3.2") \
+  /* Barriers */ \
+  X(pthread_barrier_wait, nullptr) \
+  /* End of life of sync objects */ \
+  X(pthread_mutex_destroy, nullptr) \
+  X(pthread_rwlock_destroy, nullptr) \
+  X(pthread_spin_destroy, nullptr) \
+  X(pthread_cond_destroy, "GLIBC_2.3.2") \
+  X(pthread_barrier_destroy, nullptr) \
+  X(sem_destroy, nullptr) \
+  /* POSIX semaphores */ \
+  X(sem_wait, nullptr) \
+  X(sem_trywait, nullptr) \
+  X(sem_timedwait, nullptr) \
+  X(sem_clockwait, nullptr) \
+  X(sem_post, nullptr) \
+  X(sem_open, nullptr) \
+  X(sem_close, nullptr) \
+  /* Signals */ \
+  X(sigaction, nullptr) \
+  X(signal, nullptr) \
+  X(sigprocmask, nullptr) \
+  X(pthread_sigmask, nullptr) \
+  /* System calls that read or write user buffers */ \
+  X(read, nullptr) \
+  X(write, nullptr) \
+  X(pread, nullptr) \
+  X(pwrite, nullptr) \
+  X(readv, nullptr) \
+  X(writev, nullptr) \
+  X(preadv, nullptr) \
+  X(pwritev, nullptr) \
+  X(recv, nullptr) \
+  X(recvfrom, nullptr) \
+  X(recvmsg, nullptr) \
+  X(send, nullptr) \
+  X(sendto, nullptr) \
+  X(sendmsg, nullptr) \
+  X(syscall, nullptr) \
+  X(fstat, nullptr) \
+  X(stat, nullptr) \
+  X(lstat, nullptr) \
+  X(fstatat, nullptr) \
+  X(poll, nullptr) \
+  X(epoll_wait, nullptr) \
+  X(sigaltstack, nullptr) \
+  X(lseek, nullptr) \
+  X(fdatasync, nullptr) \
+  X(kill, nullptr) \
+  /* Descriptors and file locks */ \
+  X(close, nullptr) \
+  X(dup, nullptr) \
+  X(dup2, nullptr) \
+  X(dup3, nullptr) \
+  X(fcntl, nullptr) \
+  X(fcntl64, nullptr) \
+  X(flock, nullptr) \
+  X(lockf, nullptr) \
+  X(fclose, nullptr) \
+  X(pclose, nullptr) \
+  X(closedir, nullptr) \
+  /* Messages */ \
+  X(mq_send, nullptr) \
+  X(mq_timedsend, nullptr) \
+  X(mq_receive, nullptr) \
+  X(mq_timedreceive, nullptr) \
+  X(msgsnd, nullptr) \
+  X(msgrcv, nullptr) \
+  X(eventfd_read, nullptr) \
+  X(eventfd_write, nullptr) \
+  /* Signals */ \
+  X(raise, nullptr) \
+  X(pthread_kill, nullptr) \
+  X(sigqueue, nullptr) \
+  X(tgkill, nullptr) \
+  X(sigwait, nullptr) \
+  X(sigwaitinfo, nullptr) \
+  X(sigtimedwait, nullptr)
+
+// real::name() is the libc definition of `name`, with its declared type. The
+// slot holds a void*: std::atomic of a function pointer type would drop the
+// declarations' attributes (nonnull, noexcept) with a warning.
 #define SHMCHECK_REAL(name, version)                                    \
   inline decltype(&::name) name() {                                     \
     static std::atomic<void *> slot{nullptr};                           \
@@ -41,118 +194,10 @@ void *next_symbol(const char *name, const char *version);
     }                                                                   \
     return reinterpret_cast<decltype(&::name)>(fn);                     \
   }
-
-// System V shared memory and semaphores
-SHMCHECK_REAL(shmget, nullptr)
-SHMCHECK_REAL(shmat, nullptr)
-SHMCHECK_REAL(shmdt, nullptr)
-SHMCHECK_REAL(shmctl, nullptr)
-SHMCHECK_REAL(semop, nullptr)
-SHMCHECK_REAL(semtimedop, nullptr)
-SHMCHECK_REAL(semctl, nullptr)
-// POSIX shared memory and mappings
-SHMCHECK_REAL(shm_open, nullptr)
-SHMCHECK_REAL(shm_unlink, nullptr)
-SHMCHECK_REAL(memfd_create, nullptr)
-SHMCHECK_REAL(mmap, nullptr)
-SHMCHECK_REAL(munmap, nullptr)
-SHMCHECK_REAL(mremap, nullptr)
-SHMCHECK_REAL(mprotect, nullptr)
-// Processes
-SHMCHECK_REAL(fork, nullptr)
-SHMCHECK_REAL(swapcontext, nullptr)
-SHMCHECK_REAL(setcontext, nullptr)
-SHMCHECK_REAL(_exit, nullptr)
-SHMCHECK_REAL(execve, nullptr)
-SHMCHECK_REAL(execv, nullptr)
-SHMCHECK_REAL(execvp, nullptr)
-SHMCHECK_REAL(execvpe, nullptr)
-SHMCHECK_REAL(_Exit, nullptr)
-SHMCHECK_REAL(wait, nullptr)
-SHMCHECK_REAL(waitpid, nullptr)
-SHMCHECK_REAL(wait4, nullptr)
-SHMCHECK_REAL(waitid, nullptr)
-// Threads
-SHMCHECK_REAL(pthread_create, nullptr)
-SHMCHECK_REAL(pthread_join, nullptr)
-SHMCHECK_REAL(pthread_tryjoin_np, nullptr)
-SHMCHECK_REAL(pthread_timedjoin_np, nullptr)
-// Mutexes
-SHMCHECK_REAL(pthread_mutex_lock, nullptr)
-SHMCHECK_REAL(pthread_mutex_trylock, nullptr)
-SHMCHECK_REAL(pthread_mutex_timedlock, nullptr)
-SHMCHECK_REAL(pthread_mutex_clocklock, nullptr)
-SHMCHECK_REAL(pthread_mutex_unlock, nullptr)
-// Read-write locks
-SHMCHECK_REAL(pthread_rwlock_rdlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_tryrdlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_timedrdlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_clockrdlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_wrlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_trywrlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_timedwrlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_clockwrlock, nullptr)
-SHMCHECK_REAL(pthread_rwlock_unlock, nullptr)
-// Spinlocks
-SHMCHECK_REAL(pthread_spin_lock, nullptr)
-SHMCHECK_REAL(pthread_spin_trylock, nullptr)
-SHMCHECK_REAL(pthread_spin_unlock, nullptr)
-// Condition variables: the unversioned lookup can return the pre-NPTL
-// compatibility version, so ask for the current one by name.
-SHMCHECK_REAL(pthread_cond_wait, "GLIBC_2.3.2")
-SHMCHECK_REAL(pthread_cond_timedwait, "GLIBC_2.3.2")
-SHMCHECK_REAL(pthread_cond_clockwait, nullptr)
-SHMCHECK_REAL(pthread_cond_signal, "GLIBC_2.3.2")
-SHMCHECK_REAL(pthread_cond_broadcast, "GLIBC_2.3.2")
-// Barriers
-SHMCHECK_REAL(pthread_barrier_wait, nullptr)
-// End of life of sync objects
-SHMCHECK_REAL(pthread_mutex_destroy, nullptr)
-SHMCHECK_REAL(pthread_rwlock_destroy, nullptr)
-SHMCHECK_REAL(pthread_spin_destroy, nullptr)
-SHMCHECK_REAL(pthread_cond_destroy, "GLIBC_2.3.2")
-SHMCHECK_REAL(pthread_barrier_destroy, nullptr)
-SHMCHECK_REAL(sem_destroy, nullptr)
-// POSIX semaphores
-SHMCHECK_REAL(sem_wait, nullptr)
-SHMCHECK_REAL(sem_trywait, nullptr)
-SHMCHECK_REAL(sem_timedwait, nullptr)
-SHMCHECK_REAL(sem_clockwait, nullptr)
-SHMCHECK_REAL(sem_post, nullptr)
-SHMCHECK_REAL(sem_open, nullptr)
-SHMCHECK_REAL(sem_close, nullptr)
-// Signals
-SHMCHECK_REAL(sigaction, nullptr)
-SHMCHECK_REAL(signal, nullptr)
-SHMCHECK_REAL(sigprocmask, nullptr)
-SHMCHECK_REAL(pthread_sigmask, nullptr)
-// System calls that read or write user buffers
-SHMCHECK_REAL(read, nullptr)
-SHMCHECK_REAL(write, nullptr)
-SHMCHECK_REAL(pread, nullptr)
-SHMCHECK_REAL(pwrite, nullptr)
-SHMCHECK_REAL(readv, nullptr)
-SHMCHECK_REAL(writev, nullptr)
-SHMCHECK_REAL(preadv, nullptr)
-SHMCHECK_REAL(pwritev, nullptr)
-SHMCHECK_REAL(recv, nullptr)
-SHMCHECK_REAL(recvfrom, nullptr)
-SHMCHECK_REAL(recvmsg, nullptr)
-SHMCHECK_REAL(send, nullptr)
-SHMCHECK_REAL(sendto, nullptr)
-SHMCHECK_REAL(sendmsg, nullptr)
-SHMCHECK_REAL(syscall, nullptr)
-SHMCHECK_REAL(fstat, nullptr)
-SHMCHECK_REAL(stat, nullptr)
-SHMCHECK_REAL(lstat, nullptr)
-SHMCHECK_REAL(fstatat, nullptr)
-SHMCHECK_REAL(poll, nullptr)
-SHMCHECK_REAL(epoll_wait, nullptr)
-SHMCHECK_REAL(sigaltstack, nullptr)
-SHMCHECK_REAL(lseek, nullptr)
-SHMCHECK_REAL(fdatasync, nullptr)
-SHMCHECK_REAL(kill, nullptr)
-
+SHMCHECK_REAL_FUNCTIONS(SHMCHECK_REAL)
 #undef SHMCHECK_REAL
+
+// Looks every one of them up (before main; see above).
+void resolve_all();
 
 }  // namespace shmcheck::interpose::real

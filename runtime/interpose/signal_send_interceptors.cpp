@@ -10,7 +10,7 @@
 
 #include "interpose/interceptor.h"
 #include "interpose/kernel_call.h"
-#include "interpose/kernel_real_functions.h"
+#include "interpose/real_functions.h"
 #include "trap/raw_syscall.h"
 #include "trap/trap_budget.h"
 

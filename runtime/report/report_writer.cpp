@@ -4,11 +4,15 @@
 // the reports to stderr or log_path.PID (and, with report_json, as JSON
 // records).
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -231,6 +235,25 @@ std::vector<size_t> add_stack(FrameBatch &batch, const std::vector<PackedFrame> 
   return ids;
 }
 
+// The canonical path of the preloaded runtime, when this code is it (empty
+// when it is linked into a program, as in the unit tests). A plain array,
+// never destroyed: reports are also written while the process exits, after
+// static destructors may have run. Called with g_flush_mutex held.
+const char *runtime_module() {
+  static char path[PATH_MAX];
+  static bool known = false;
+  if (!known) {
+    known = true;
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void *>(&runtime_module), &info) != 0 &&
+        info.dli_fname != nullptr &&
+        strncmp(base_name(info.dli_fname).c_str(), "libshmcheck", 11) == 0 &&
+        realpath(info.dli_fname, path) == nullptr)  // as LD_PRELOAD named it
+      snprintf(path, sizeof path, "%s", info.dli_fname);
+  }
+  return path;
+}
+
 std::vector<report::PrintedFrame> printed_stack(const FrameBatch &batch,
                                                 const std::vector<PackedFrame> &frames,
                                                 const std::vector<size_t> &ids) {
@@ -238,6 +261,10 @@ std::vector<report::PrintedFrame> printed_stack(const FrameBatch &batch,
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::vector<report::SourceFrame> &symbols = batch.symbols(ids[i]);
     const report::CodeAddress &address = batch.address(ids[i]);
+    // Below the access, the runtime's own frames are how a signal handler
+    // of the program came to run inside a system call the runtime performs
+    // for it: the program did not call them.
+    if (i > 0 && !address.module.empty() && address.module == runtime_module()) continue;
     // Inlined frames first (innermost), all at the same address.
     for (const report::SourceFrame &s : symbols) {
       report::PrintedFrame f;
@@ -323,10 +350,12 @@ void flush_reports() {
       printed_race.where_tid = race.where_tid;
       printed_race.where = printed_stack(batch, race.where, ids[3 * i + 2]);
 
-      uint64_t key = unordered_pair_key(
-          line_key(printed_race.current.stack, race.current.empty() ? 0 : race.current[0]),
-          line_key(printed_race.previous.stack, race.previous.empty() ? 0 : race.previous[0]));
-      if (!dedup_insert(state().dedup_lines, kDedupSlots, key)) continue;
+      if (!first_of_its_kind(
+              state().dedup_lines,
+              line_key(printed_race.current.stack, race.current.empty() ? 0 : race.current[0]),
+              line_key(printed_race.previous.stack,
+                       race.previous.empty() ? 0 : race.previous[0])))
+        continue;
       // After de-duplication, so that the count is of races that would have
       // been reported.
       if (race_suppressed(printed_race)) continue;
