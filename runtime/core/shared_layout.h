@@ -176,7 +176,9 @@ struct StackDepotShm {
 struct HeldLockShm {
   uint8_t kind;    // SyncKind
   uint8_t shared;  // read lock
-  uint8_t pad[6];
+  uint8_t segment_known;        // in a report: a lock in a segment whose entry
+  uint8_t pad;                  // had `segment_generation` when it was queued,
+  uint32_t segment_generation;  // so that it is named after the segment leaves
   uint64_t a;
   uint64_t b;
 };
