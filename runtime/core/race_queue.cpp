@@ -27,6 +27,19 @@ void snapshot(const AccessContextShm &ctx, uint64_t offset, uint8_t type,
   out.offset = offset;
   out.incarnation = ctx.incarnation;
   memcpy(out.locks, ctx.locks, sizeof out.locks);
+  // The report may be written after the segment is gone (its entry freed,
+  // not yet reused): remember which use of the entry the lock was in.
+  for (HeldLockShm &lock : out.locks) {
+    const auto kind = static_cast<SyncKind>(lock.kind);
+    lock.segment_known = 0;
+    if ((kind == SyncKind::InSegment || kind == SyncKind::SpinWord) && lock.a < kMaxSegments) {
+      const SegmentShm &seg = state().segments[lock.a];
+      if (seg.state == kSegmentLive) {
+        lock.segment_known = 1;
+        lock.segment_generation = seg.generation;
+      }
+    }
+  }
 }
 
 }  // namespace

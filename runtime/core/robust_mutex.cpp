@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "core_state.h"
+#include "proc_path.h"
 #include "libc_direct.h"
 
 namespace shmcheck::core {
@@ -109,15 +110,8 @@ bool registered_live_thread(int tid) {
 // this may run in the fault handler.
 bool thread_ended(int tid) {
   if (raw_syscall4(SYS_kill, tid, 0, 0, 0) == -ESRCH) return true;
-  char path[32] = "/proc/";
-  char digits[12];
-  int n = 0;
-  for (unsigned value = static_cast<unsigned>(tid); n == 0 || value != 0; value /= 10)
-    digits[n++] = static_cast<char>('0' + value % 10);
-  size_t at = 6;
-  while (n > 0) path[at++] = digits[--n];
-  for (const char *tail = "/stat"; *tail != '\0'; ++tail) path[at++] = *tail;
-  path[at] = '\0';
+  char path[32];
+  proc_path(path, "/proc/", static_cast<unsigned>(tid), "/stat");
   const long fd = raw_syscall4(SYS_open, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC, 0, 0);
   if (fd < 0) return fd == -ENOENT || fd == -ESRCH;
   char stat[512];

@@ -24,9 +24,9 @@ namespace shmcheck::core {
 
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
-inline constexpr uint32_t kLayoutVersion = 4;  // 2: segment names, 3: sync object versions,
+inline constexpr uint32_t kLayoutVersion = 5;  // 2: segment names, 3: sync object versions,
                                                // 4: compact shadow words, sync words,
-                                               // recycling stack depot
+                                               // recycling stack depot, 5: sync word pages
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
@@ -176,7 +176,9 @@ struct StackDepotShm {
 struct HeldLockShm {
   uint8_t kind;    // SyncKind
   uint8_t shared;  // read lock
-  uint8_t pad[6];
+  uint8_t segment_known;        // in a report: a lock in a segment whose entry
+  uint8_t pad;                  // had `segment_generation` when it was queued,
+  uint32_t segment_generation;  // so that it is named after the segment leaves
   uint64_t a;
   uint64_t b;
 };
@@ -380,10 +382,16 @@ static_assert(sizeof(ExpandedWordShm) == 216);
 // (the key carries the segment entry's generation, so a reused entry does
 // not inherit the words of its previous segment).
 // ---------------------------------------------------------------------------
+// Plain accesses ask whether they touch a sync word: `pages` answers "no"
+// for most of them from one bit per (segment, page) hash, set before any
+// granule of the page is recorded, so that the table is probed only on
+// pages that have sync words (or share their bit).
 inline constexpr uint32_t kSyncWordEntries = 1u << 18;  // a power of two
+inline constexpr uint32_t kSyncWordPageBits = 1u << 16;  // a power of two
 struct SyncWordTableShm {
   std::atomic<uint64_t> used;     // granules recorded
   std::atomic<uint64_t> dropped;  // granules that found no free entry
+  std::atomic<uint64_t> pages[kSyncWordPageBits / 64];
   std::atomic<uint64_t> entries[kSyncWordEntries];
 };
 

@@ -42,8 +42,24 @@ uint8_t bytes_in(uint64_t granule, uint64_t offset, uint64_t end) {
 
 SyncWordTableShm &table() { return state().sync_words; }
 
+// The page filter's bit for the page of `granule` (see SyncWordTableShm).
+uint32_t page_bit(uint64_t key) {
+  const uint64_t page = key >> 9;  // 512 granules of 8 bytes: 4 KiB
+  uint64_t h = page * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 31;
+  return static_cast<uint32_t>(h) & (kSyncWordPageBits - 1);
+}
+
+bool page_may_hold(uint64_t key) {
+  const uint32_t bit = page_bit(key);
+  return (table().pages[bit / 64].load(std::memory_order_relaxed) >> (bit % 64)) & 1;
+}
+
 void mark_granule(uint64_t key, uint8_t mask) {
   SyncWordTableShm &t = table();
+  // Before the entry: whoever sees the entry sees the page's bit too.
+  const uint32_t bit = page_bit(key);
+  if (!page_may_hold(key)) t.pages[bit / 64].fetch_or(1ull << (bit % 64), std::memory_order_release);
   const uint64_t wanted = key << 8 | mask;
   uint32_t at = home_of(key);
   for (uint32_t probe = 0; probe < kMaxProbes; ++probe, at = (at + 1) & (kSyncWordEntries - 1)) {
@@ -100,7 +116,8 @@ bool is_sync_word(SegmentRef segment, uint64_t offset, uint64_t size) {
   for (uint64_t granule = offset / 8; granule * 8 < end; ++granule) {
     const uint64_t key = granule_key(segment, granule);
     const uint8_t wanted = bytes_in(granule, offset, end);
-    if (key == kNoKey || (granule_mask(key) & wanted) != wanted) return false;
+    if (key == kNoKey || !page_may_hold(key) || (granule_mask(key) & wanted) != wanted)
+      return false;
   }
   return true;
 }

@@ -11,6 +11,7 @@
 #include <initializer_list>
 
 #include "core/options.h"
+#include "core/proc_path.h"
 #include "interpose/proc_maps.h"
 
 namespace shmcheck::interpose {
@@ -44,22 +45,6 @@ void join(char (&out)[N], const char *first, const char *second) {
   out[n] = '\0';
 }
 
-// "/proc/self/fd/N" without stdio.
-void fd_link_path(int fd, char (&out)[32]) {
-  const char prefix[] = "/proc/self/fd/";
-  memcpy(out, prefix, sizeof(prefix) - 1);
-  char digits[12];
-  int count = 0;
-  unsigned value = static_cast<unsigned>(fd);
-  do {
-    digits[count++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0 && count < 11);
-  size_t n = sizeof(prefix) - 1;
-  while (count > 0)
-    out[n++] = digits[--count];
-  out[n] = '\0';
-}
 
 bool identify_anonymous(uintptr_t view, MappedObject *out) {
   MapsEntry entry;
@@ -81,7 +66,7 @@ bool identify_file(int fd, off_t offset, const struct stat &st,
   if (fstatfs(fd, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC)
     return false;  // huge pages: the runtime works in 4 KiB pages
   char link[32];
-  fd_link_path(fd, link);
+  core::proc_path(link, "/proc/self/fd/", static_cast<unsigned>(fd));
   char path[256];
   const ssize_t n = readlink(link, path, sizeof(path) - 1);
   path[n > 0 ? n : 0] = '\0';

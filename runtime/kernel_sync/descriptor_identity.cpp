@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "core/proc_path.h"
 #include "kernel_sync/kernel_keys.h"
 #include "kernel_sync/socket_channels.h"
 #include "trap/raw_syscall.h"
@@ -56,21 +57,6 @@ void cache_store(int fd, const Descriptor &descriptor) {
   e.sequence.store(seq + 2, std::memory_order_release);
 }
 
-// "/proc/self/fdinfo/<fd>" into `out`.
-void fdinfo_path(int fd, char (&out)[40]) {
-  static const char prefix[] = "/proc/self/fdinfo/";
-  memcpy(out, prefix, sizeof prefix - 1);
-  char digits[12];
-  int count = 0;
-  unsigned value = static_cast<unsigned>(fd);
-  do {
-    digits[count++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0 && count < 11);
-  size_t n = sizeof prefix - 1;
-  while (count > 0) out[n++] = digits[--count];
-  out[n] = '\0';
-}
 
 // The number after `field` in `text`, if present.
 bool field_value(const char *text, const char *field, uint64_t *value) {
@@ -89,7 +75,7 @@ bool field_value(const char *text, const char *field, uint64_t *value) {
 // its eventfd id, from /proc/self/fdinfo.
 void describe_anonymous(int fd, Descriptor *out) {
   char path[40];
-  fdinfo_path(fd, path);
+  core::proc_path(path, "/proc/self/fdinfo/", static_cast<unsigned>(fd));
   const long file = raw_syscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path),
                                 O_RDONLY | O_CLOEXEC);
   if (file < 0) return;

@@ -127,7 +127,8 @@ std::string lock_text(const HeldLockShm &lock) {
     case SyncKind::InSegment: {
       if (lock.a < kMaxSegments) {
         const SegmentShm &seg = state().segments[lock.a];
-        if (seg.state == kSegmentLive)
+        if (seg.state == kSegmentLive ||
+            (lock.segment_known && seg.generation == lock.segment_generation))
           return fmt::format("{}{}+0x{:x}", mode,
                              static_cast<SegmentKind>(seg.kind) == SegmentKind::SysV
                                  ? fmt::format("shmid={}", seg.id)

@@ -80,6 +80,12 @@ def namespace_wrapper():
     return None
 
 
+def as_text(output):
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
+
+
 class Check:
     def __init__(self, args):
         self.args = args
@@ -116,7 +122,8 @@ class Check:
                                   timeout=self.args.timeout)
         except subprocess.TimeoutExpired as e:
             self.fail(f"{program} timed out")
-            return 124, e.stdout or "", e.stderr or ""
+            # What was read before the timeout comes as bytes, even in text mode.
+            return 124, as_text(e.stdout), as_text(e.stderr)
         status = done.returncode if done.returncode >= 0 else 128 - done.returncode
         return status, done.stdout, done.stderr
 

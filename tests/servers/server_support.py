@@ -6,6 +6,7 @@ Each test re-runs itself in private IPC and mount namespaces (a fresh
 /dev/shm) when it can, like the end-to-end scenarios, so that whatever a
 failing server leaves is removed with the namespaces; it also removes its
 own objects itself."""
+import atexit
 import json
 import os
 import pwd
@@ -18,7 +19,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reliability"))
 import run_scenario  # noqa: E402
+import other_user as reliability_other_user  # noqa: E402
 
 LAUNCHER = os.environ.get("SHMCHECK_LAUNCHER", "")
 RUNTIME = os.environ.get("SHMCHECK_RUNTIME", "")
@@ -95,8 +98,27 @@ def user_env(extra=None):
     return env
 
 
+_reachable = {}
+
+
+def reachable_launcher():
+    """The launcher, copied with the runtime beside it (bin/, lib/, as the
+    launcher looks for it) into a directory the server user can enter: the
+    build directory may sit in one only its owner can (a 0700 checkout)."""
+    if "path" not in _reachable:
+        work = tempfile.mkdtemp(prefix="shmcheck-servers-bin-")
+        os.chmod(work, 0o755)
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+        runtime = RUNTIME or os.path.join(os.path.dirname(LAUNCHER), "..", "lib",
+                                          "libshmcheck.so")
+        _reachable["path"] = reliability_other_user.reachable_copy(LAUNCHER, work,
+                                                                   "bin/shmcheck")
+        reliability_other_user.reachable_copy(runtime, work, "lib/libshmcheck.so")
+    return _reachable["path"]
+
+
 def launcher_command(json_path):
-    return [LAUNCHER, "--json", json_path, "--"]
+    return [reachable_launcher(), "--json", json_path, "--"]
 
 
 def free_port():

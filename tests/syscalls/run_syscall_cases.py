@@ -45,7 +45,9 @@ def run(args, case, with_runtime, session):
                            timeout=args.timeout)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
-        return "timeout", e.stdout or "", e.stderr or ""
+        # What was read before the timeout comes as bytes, even in text mode.
+        return ("timeout", *(o.decode(errors="replace") if isinstance(o, bytes) else o or ""
+                             for o in (e.stdout, e.stderr)))
 
 
 def describe(status):

@@ -100,8 +100,11 @@ int main(int argc, char **argv) {
     die("ftruncate");
   struct shared *seg = new_segment(sizeof *seg, NULL);
   /* Description locks shared across fork exclude nothing: the racy twins
-   * use the descriptor opened here. */
-  const int own_open = !racy && (strcmp(kind, "flock") == 0 || strcmp(kind, "ofd") == 0);
+   * use the descriptor opened here. lockf() locks from the description's
+   * offset, which racy twins (seeking to different places) would move under
+   * each other's feet, and then deadlock: they open their own. */
+  const int own_open = racy ? strcmp(kind, "lockf") == 0
+                            : (strcmp(kind, "flock") == 0 || strcmp(kind, "ofd") == 0);
   pid_t child = fork_or_die();
   if (child == 0) {
     increments(seg, kind, own_open ? open_file() : fd, racy, 1, n);
