@@ -263,4 +263,41 @@ LockGuardCondition guardOf(const Stmt *S, ASTContext &Ctx) {
   return G;
 }
 
+bool acquiredUnlessNull(const Stmt *Call, ASTContext &Ctx) {
+  const auto *CE = dyn_cast_or_null<CallExpr>(Call);
+  if (!CE || CE->getNumArgs() == 0)
+    return false;
+  LockGuardCondition G = guardOf(CE, Ctx);
+  const auto *If = dyn_cast_or_null<IfStmt>(G.By);
+  if (!If || !If->getThen() ||
+      !containsStmt(If->getThen(), CE, Ctx.getSourceManager()))
+    return false;
+  // `if (p)` or `if (p != NULL)`: the pointer tested.
+  const Expr *Tested = If->getCond()->IgnoreParenImpCasts();
+  if (const auto *Ne = dyn_cast<BinaryOperator>(Tested);
+      Ne && Ne->getOpcode() == BO_NE) {
+    auto isNull = [&Ctx](const Expr *E) {
+      return E->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull) !=
+             Expr::NPCK_NotNull;
+    };
+    if (isNull(Ne->getRHS()))
+      Tested = Ne->getLHS()->IgnoreParenImpCasts();
+    else if (isNull(Ne->getLHS()))
+      Tested = Ne->getRHS()->IgnoreParenImpCasts();
+    else
+      return false;
+  }
+  if (!Tested->getType()->isPointerType())
+    return false;
+  llvm::FoldingSetNodeID TestedId;
+  Tested->Profile(TestedId, Ctx, /*Canonical=*/true);
+  for (const Expr *Arg : CE->arguments()) {
+    llvm::FoldingSetNodeID ArgId;
+    Arg->IgnoreParenImpCasts()->Profile(ArgId, Ctx, /*Canonical=*/true);
+    if (ArgId == TestedId)
+      return true;
+  }
+  return false;
+}
+
 } // namespace clang::tidy::shm

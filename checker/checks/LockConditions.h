@@ -42,4 +42,10 @@ struct LockGuardCondition {
 
 LockGuardCondition guardOf(const Stmt *S, ASTContext &Ctx);
 
+/// `if (a->mutex) lock(a->mutex);`: the acquire runs only when the pointer
+/// it is given (an argument of Call) is not null. On the other way there is
+/// no lock to hold, so a function that returns after it holds the lock
+/// whenever there is one.
+bool acquiredUnlessNull(const Stmt *Call, ASTContext &Ctx);
+
 } // namespace clang::tidy::shm

@@ -535,6 +535,18 @@ void LockImbalanceCheck::checkWaysOut(const FunctionLockUse &Use) {
   }
 }
 
+bool LockImbalanceCheck::namedAsLock(const FunctionDecl *FD) const {
+  if (const IdentifierInfo *Id = FD->getIdentifier();
+      Id && llvm::is_contained(Config.LockFunctions, Id->getName().str()))
+    return true;
+  const ProjectFacts *Facts = ProjectFacts::current();
+  const FunctionFacts *F = Facts ? Facts->function(FD) : nullptr;
+  return F && F->Model &&
+         llvm::any_of(F->Locks, [](const PortableLockEffect &E) {
+           return E.Act != PortableLockEffect::Action::Release;
+         });
+}
+
 llvm::ArrayRef<unsigned>
 LockImbalanceCheck::handedOver(const FunctionDecl *FD,
                                const HeldLocks &Locks) {
@@ -557,6 +569,19 @@ LockImbalanceCheck::handedOver(const FunctionDecl *FD,
       std::vector<WayOut> Ways = waysOut(*Summary, Paths);
       const SourceManager &SM = Ctx->getSourceManager();
       if (const WayOut *Last = lastWayOut(Ways, FD, SM)) {
+        // A function that a library model or the options name as a lock
+        // (`apr_global_mutex_lock`) hands over what it holds on its way out,
+        // whatever its body's shape.
+        if (namedAsLock(FD))
+          for (const HeldLock &H : Last->May.locks())
+            if (!H.Guard && !llvm::is_contained(Ids, H.Id))
+              Ids.push_back(H.Id);
+        // `if (a->mutex) lock(a->mutex);`: it holds the lock whenever there
+        // is one.
+        for (const HeldLock &H : Last->May.locks())
+          if (!H.Guard && H.AcquiredAt && !llvm::is_contained(Ids, H.Id) &&
+              acquiredUnlessNull(H.AcquiredAt, *Ctx))
+            Ids.push_back(H.Id);
         for (const HeldLock &H : Last->Must.locks())
           if (!H.Guard && !llvm::is_contained(Ids, H.Id) &&
               conditionallyHandsOver(FD, Ways, H.Id, Locks))

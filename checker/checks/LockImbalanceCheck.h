@@ -57,6 +57,8 @@ private:
   /// Locks FD returns to its caller still holding, in FD's terms (ids of
   /// Locks): net acquires, try-locks, and locks held at its normal
   /// completion.
+  /// Named as an acquire or try-lock by a library model or LockFunctions.
+  bool namedAsLock(const FunctionDecl *FD) const;
   llvm::ArrayRef<unsigned> handedOver(const FunctionDecl *FD,
                                       const HeldLocks &Locks);
   /// FD's normal completion leaves lock Id held, an earlier way out does
