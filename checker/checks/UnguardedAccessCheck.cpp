@@ -564,7 +564,8 @@ void UnguardedAccessCheck::check(const ast_matchers::MatchFinder::MatchResult &R
         return !Sharing.privateLock(L.Id);
       };
       for (size_t I = 0; I < Found.size(); ++I) {
-        if (isStillPrivateMapping(Shm.originOf(Found[I].Target), S, Function, Locks))
+        if (isStillPrivateMapping(Shm.originOf(Found[I].Target), S, Function, Locks) ||
+            isFreshlyMappedHere(Found[I].Target, S, Function, Locks))
           continue;
         ConcurrentAccess C;
         C.Access = std::move(Found[I]);

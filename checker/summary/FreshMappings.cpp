@@ -2,6 +2,7 @@
 
 #include "analysis/AttachCalls.h"
 #include "analysis/CalleeName.h"
+#include "analysis/ShmAccesses.h"
 #include "summary/ProjectFacts.h"
 
 #include "clang/AST/ParentMapContext.h"
@@ -34,18 +35,11 @@ bool mayCreateProcesses(const CallExpr *Call, const HeldLocks &Locks, const Proj
   return true; // defined in a file we cannot see
 }
 
-} // namespace
-
-bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const FunctionDecl *Fn,
-                           const HeldLocks &Locks) {
-  if (!Origin || Origin->External || Origin->Kind != ShareKind::AnonymousShared || !Origin->Attach)
-    return false;
+// No call that may create a process comes between Attach (a call in Fn) and
+// the statement At after it: in source order, or anywhere in a loop around At.
+bool noProcessesBetween(const CallExpr *Attach, const Stmt *At, const FunctionDecl *Fn,
+                        const HeldLocks &Locks) {
   const ProjectFacts *Facts = ProjectFacts::current();
-  if (Facts && Facts->WholeProgram && !Facts->ProgramSpawns)
-    return true;
-  // The mapping is made in this function, before the access, and no call
-  // that may fork comes between them: in source order, or anywhere in a loop
-  // around the access.
   ASTContext &Ctx = Fn->getASTContext();
   const SourceManager &SM = Ctx.getSourceManager();
   auto Before = [&](const Stmt *A, const Stmt *B) {
@@ -56,10 +50,7 @@ bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const Functi
     SourceLocation I = SM.getExpansionLoc(Inner->getBeginLoc());
     return !SM.isBeforeInTranslationUnit(I, B) && !SM.isBeforeInTranslationUnit(E, I);
   };
-  bool MappingHere = false;
-  for (const Stmt *S : Locks.statementsOf(Fn))
-    MappingHere |= S == Origin->Attach;
-  if (!MappingHere || !Before(Origin->Attach, At))
+  if (!Before(Attach, At))
     return false;
   llvm::SmallVector<const Stmt *, 4> Loops;
   for (DynTypedNodeList Parents = Ctx.getParents(*At); !Parents.empty();) {
@@ -72,7 +63,7 @@ bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const Functi
   }
   for (const Stmt *S : Locks.statementsOf(Fn)) {
     const auto *Call = dyn_cast<CallExpr>(S);
-    if (!Call || Call == Origin->Attach || !Before(Origin->Attach, Call))
+    if (!Call || Call == Attach || !Before(Attach, Call))
       continue;
     bool Between = Before(Call, At);
     bool InLoop = llvm::any_of(Loops, [&](const Stmt *L) { return Within(L, Call); });
@@ -80,6 +71,61 @@ bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const Functi
       return false;
   }
   return true;
+}
+
+} // namespace
+
+bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const FunctionDecl *Fn,
+                           const HeldLocks &Locks) {
+  if (!Origin || Origin->External || Origin->Kind != ShareKind::AnonymousShared || !Origin->Attach)
+    return false;
+  const ProjectFacts *Facts = ProjectFacts::current();
+  if (Facts && Facts->WholeProgram && !Facts->ProgramSpawns)
+    return true;
+  // The mapping is made in this function, before the access, and no call
+  // that may fork comes between them.
+  bool MappingHere = false;
+  for (const Stmt *S : Locks.statementsOf(Fn))
+    MappingHere |= S == Origin->Attach;
+  return MappingHere && noProcessesBetween(Origin->Attach, At, Fn, Locks);
+}
+
+bool isFreshlyMappedHere(const Expr *Target, const Stmt *At, const FunctionDecl *Fn,
+                         const HeldLocks &Locks) {
+  const Expr *Base = Target ? accessBase(Target) : nullptr;
+  if (!Base)
+    return false;
+  Base = Base->IgnoreParenCasts();
+  if (!isa<MemberExpr>(Base) && !isa<DeclRefExpr>(Base))
+    return false;
+  ASTContext &Ctx = Fn->getASTContext();
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::FoldingSetNodeID BaseId;
+  Base->Profile(BaseId, Ctx, /*Canonical=*/true);
+  // The last assignment to the same pointer before the access.
+  const BinaryOperator *Last = nullptr;
+  for (const Stmt *S : Locks.statementsOf(Fn)) {
+    const auto *Assign = dyn_cast<BinaryOperator>(S);
+    if (!Assign || Assign->getOpcode() != BO_Assign ||
+        !SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Assign->getBeginLoc()),
+                                      SM.getExpansionLoc(At->getBeginLoc())))
+      continue;
+    llvm::FoldingSetNodeID LhsId;
+    Assign->getLHS()->IgnoreParenImpCasts()->Profile(LhsId, Ctx, /*Canonical=*/true);
+    if (LhsId == BaseId &&
+        (!Last || SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Last->getBeginLoc()),
+                                               SM.getExpansionLoc(Assign->getBeginLoc()))))
+      Last = Assign;
+  }
+  if (!Last)
+    return false;
+  const auto *Call = dyn_cast<CallExpr>(Last->getRHS()->IgnoreParenCasts());
+  if (!Call)
+    return false;
+  std::optional<ShmOrigin> Origin =
+      classifyAttach(Call, Ctx, [](const Expr *) { return std::optional<ShareKind>(); });
+  return Origin && Origin->Kind == ShareKind::AnonymousShared &&
+         noProcessesBetween(Call, At, Fn, Locks);
 }
 
 } // namespace clang::tidy::shm

@@ -17,4 +17,11 @@ namespace clang::tidy::shm {
 bool isStillPrivateMapping(const ShmOrigin *Origin, const Stmt *At, const FunctionDecl *Fn,
                            const HeldLocks &Locks);
 
+/// The access through Target at At goes through a pointer (`m->base`,
+/// `base`) that Fn last set, before At, from a fresh MAP_SHARED|MAP_ANONYMOUS
+/// mapping, with no call that may create a process in between: the field's
+/// other values elsewhere in the program do not matter here.
+bool isFreshlyMappedHere(const Expr *Target, const Stmt *At, const FunctionDecl *Fn,
+                         const HeldLocks &Locks);
+
 } // namespace clang::tidy::shm
