@@ -13,18 +13,7 @@ namespace {
 
 using core::AccessType;
 
-constexpr int kFailed = 90;
-
-int scenario(int shmid, const std::function<int(const Attached &)> &body) {
-  if (!core::process_start()) return kFailed;
-  Attached seg = attach(shmid);
-  if (seg.ref == core::kNoSegment) return kFailed;
-  int rc = body(seg);
-  shmdt(seg.address);
-  core::segment_detached(seg.ref);
-  core::process_exit();
-  return rc;
-}
+constexpr int kFailed = kScenarioSetupFailed;
 
 class AtomicsAndThreads : public ::testing::Test {
  protected:

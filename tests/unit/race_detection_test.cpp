@@ -16,21 +16,10 @@ namespace {
 
 using core::AccessType;
 
-constexpr int kFailed = 90;  // a scenario's own setup failed
+constexpr int kFailed = kScenarioSetupFailed;
 
 // Root process of a scenario: registers, attaches the segment, runs `body`,
 // leaves. Exit status: body's, or kFailed.
-int scenario(int shmid, const std::function<int(const Attached &)> &body) {
-  if (!core::process_start()) return kFailed;
-  Attached seg = attach(shmid);
-  if (seg.ref == core::kNoSegment) return kFailed;
-  int rc = body(seg);
-  shmdt(seg.address);
-  core::segment_detached(seg.ref);
-  core::process_exit();
-  return rc;
-}
-
 class RaceDetection : public ::testing::Test {
  protected:
   void TearDown() override {

@@ -158,6 +158,17 @@ Attached attach(int shmid) {
   return a;
 }
 
+int scenario(int shmid, const std::function<int(const Attached &)> &body) {
+  if (!core::process_start()) return kScenarioSetupFailed;
+  Attached seg = attach(shmid);
+  if (seg.ref == core::kNoSegment) return kScenarioSetupFailed;
+  int rc = body(seg);
+  shmdt(seg.address);
+  core::segment_detached(seg.ref);
+  core::process_exit();
+  return rc;
+}
+
 pid_t spawn(const std::function<int()> &body) {
   core::fork_prepare();
   pid_t pid = fork();

@@ -63,6 +63,12 @@ struct Attached {
 };
 Attached attach(int shmid);
 
+// The whole life of a checked process around `body`: starts the core,
+// attaches `shmid`, runs `body`, detaches and leaves; returns body's result,
+// or kScenarioSetupFailed when the start or the attach failed.
+inline constexpr int kScenarioSetupFailed = 90;
+int scenario(int shmid, const std::function<int(const Attached &)> &body);
+
 // Forks a checked child (fork_prepare/child/parent as a front end does);
 // the child runs `body`, leaves through process_exit and exits with its
 // result, or with 66 when it took part in a reported race and body said 0.

@@ -17,20 +17,8 @@ namespace {
 
 using core::AccessType;
 
-constexpr int kFailed = 90;
 constexpr uint64_t kLock = 0;   // the spinlock / flag word
 constexpr uint64_t kData = 64;  // what it guards
-
-int scenario(int shmid, const std::function<int(const Attached &)> &body) {
-  if (!core::process_start()) return kFailed;
-  Attached seg = attach(shmid);
-  if (seg.ref == core::kNoSegment) return kFailed;
-  int rc = body(seg);
-  shmdt(seg.address);
-  core::segment_detached(seg.ref);
-  core::process_exit();
-  return rc;
-}
 
 // A locked exchange of the lock word, as a trap reports it.
 void take(const Attached &seg, uint64_t before) {
