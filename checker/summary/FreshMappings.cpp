@@ -102,24 +102,26 @@ bool isFreshlyMappedHere(const Expr *Target, const Stmt *At, const FunctionDecl 
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::FoldingSetNodeID BaseId;
   Base->Profile(BaseId, Ctx, /*Canonical=*/true);
-  // The last assignment to the same pointer before the access.
+  // The last assignment to the same pointer before the access. Only the
+  // assignments of a call's result can be fresh mappings, but any other
+  // assignment after one replaces it, so all of them are compared (the
+  // cheap tests first: this runs for every access not otherwise excused).
   const BinaryOperator *Last = nullptr;
   for (const Stmt *S : Locks.statementsOf(Fn)) {
     const auto *Assign = dyn_cast<BinaryOperator>(S);
     if (!Assign || Assign->getOpcode() != BO_Assign ||
+        !isa<MemberExpr, DeclRefExpr>(Assign->getLHS()->IgnoreParenImpCasts()) ||
         !SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Assign->getBeginLoc()),
-                                      SM.getExpansionLoc(At->getBeginLoc())))
+                                      SM.getExpansionLoc(At->getBeginLoc())) ||
+        (Last && SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Assign->getBeginLoc()),
+                                              SM.getExpansionLoc(Last->getBeginLoc()))))
       continue;
     llvm::FoldingSetNodeID LhsId;
     Assign->getLHS()->IgnoreParenImpCasts()->Profile(LhsId, Ctx, /*Canonical=*/true);
-    if (LhsId == BaseId &&
-        (!Last || SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Last->getBeginLoc()),
-                                               SM.getExpansionLoc(Assign->getBeginLoc()))))
+    if (LhsId == BaseId)
       Last = Assign;
   }
-  if (!Last)
-    return false;
-  const auto *Call = dyn_cast<CallExpr>(Last->getRHS()->IgnoreParenCasts());
+  const auto *Call = Last ? dyn_cast<CallExpr>(Last->getRHS()->IgnoreParenCasts()) : nullptr;
   if (!Call)
     return false;
   std::optional<ShmOrigin> Origin =
