@@ -615,8 +615,9 @@ public:
 
   bool VisitFieldDecl(FieldDecl *Field) {
     if (S.Facts) {
-      auto It = S.Facts->SharedFields.find(fieldIndexName(Field));
-      if (It != S.Facts->SharedFields.end())
+      const std::string Name = fieldIndexName(Field);
+      auto It = S.Facts->SharedFields.find(Name);
+      if (It != S.Facts->SharedFields.end() && !S.Facts->PrivateFields.contains(Name))
         S.Seeds.emplace_back(canonical(Field), shareKindFromName(It->getValue()));
     }
     if (const Expr *Init = Field->getInClassInitializer())

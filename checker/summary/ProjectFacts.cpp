@@ -209,6 +209,8 @@ void ProjectFacts::merge(const ProjectFacts &Other) {
     SharedGlobals.try_emplace(Entry.getKey(), Entry.getValue());
   for (const auto &Entry : Other.SharedFields)
     SharedFields.try_emplace(Entry.getKey(), Entry.getValue());
+  for (const auto &Entry : Other.PrivateFields)
+    PrivateFields.insert(Entry.getKey());
   ProgramSpawns |= Other.ProgramSpawns;
   WholeProgram |= Other.WholeProgram;
 }
@@ -232,9 +234,13 @@ llvm::json::Value ProjectFacts::toJSON() const {
   llvm::json::Object Fields;
   for (llvm::StringRef Name : Sorted(SharedFields))
     Fields[Name] = SharedFields.lookup(Name);
+  llvm::json::Array Private;
+  for (llvm::StringRef Name : Sorted(PrivateFields))
+    Private.push_back(Name);
   return llvm::json::Object{{"functions", std::move(FunctionObjects)},
                             {"globals", std::move(Globals)},
                             {"fields", std::move(Fields)},
+                            {"privateFields", std::move(Private)},
                             {"programSpawns", ProgramSpawns},
                             {"wholeProgram", WholeProgram}};
 }
@@ -254,6 +260,10 @@ llvm::Expected<ProjectFacts> ProjectFacts::fromJSON(const llvm::json::Value &V) 
   if (const llvm::json::Object *Fields = O->getObject("fields"))
     for (const auto &Entry : *Fields)
       Facts.SharedFields[Entry.first.str()] = Entry.second.getAsString().value_or("shared").str();
+  if (const llvm::json::Array *Private = O->getArray("privateFields"))
+    for (const llvm::json::Value &Name : *Private)
+      if (std::optional<llvm::StringRef> Text = Name.getAsString())
+        Facts.PrivateFields.insert(*Text);
   Facts.ProgramSpawns = O->getBoolean("programSpawns").value_or(false);
   Facts.WholeProgram = O->getBoolean("wholeProgram").value_or(false);
   return Facts;

@@ -95,6 +95,11 @@ public:
   /// with the kind of memory.
   llvm::StringMap<std::string> SharedGlobals;
   llvm::StringMap<std::string> SharedFields;
+  /// Struct members somewhere assigned a pointer that is not shared memory
+  /// (nginx's ngx_str_t.data: a zone's name, and every other string). Such
+  /// a member holds shared memory only where this file's own analysis says
+  /// so; SharedFields does not make all of its reads shared.
+  llvm::StringSet<> PrivateFields;
   /// Some file of the program creates processes or threads.
   bool ProgramSpawns = false;
   /// The facts cover the whole program (an index was built), so what is not

@@ -40,6 +40,21 @@ public:
     return true;
   }
 
+  // `m->name.data = ngx_pnalloc(...)`: the member also holds private memory.
+  bool VisitBinaryOperator(BinaryOperator *Assign) {
+    if (Assign->getOpcode() != BO_Assign || !Assign->getType()->isPointerType())
+      return true;
+    const auto *Member = dyn_cast<MemberExpr>(Assign->getLHS()->IgnoreParenImpCasts());
+    const auto *Field = Member ? dyn_cast<FieldDecl>(Member->getMemberDecl()) : nullptr;
+    const Expr *Value = Assign->getRHS();
+    if (!Field || Value->isNullPointerConstant(Field->getASTContext(), Expr::NPC_ValueDependentIsNull) ||
+        Shm.pointsIntoShm(Value))
+      return true;
+    if (std::string Name = fieldIndexName(Field); !Name.empty())
+      Facts.PrivateFields.insert(Name);
+    return true;
+  }
+
   bool VisitCallExpr(CallExpr *Call) {
     const FunctionDecl *Callee = Call->getDirectCallee();
     if (!Callee || definitionWithBody(Callee) || isInSystemHeader(Callee) || !Callee->hasExternalFormalLinkage())

@@ -51,7 +51,9 @@ private:
 // dependencies the summary lists.
 std::string unitKey(StringRef File, const clang::tooling::CompilationDatabase &Database,
                     FileHashes &Hashes) {
-  std::string Material = SHMTIDY_VERSION "\n" + Hashes.of(File) + "\n";
+  // The summary format is part of the key: a summary written by an earlier
+  // build of the same version may lack facts that this one reads.
+  std::string Material = SHMTIDY_VERSION "\nsummary format 2\n" + Hashes.of(File) + "\n";
   for (const clang::tooling::CompileCommand &Command : Database.getCompileCommands(File)) {
     Material += Command.Directory + "\n";
     for (const std::string &Arg : Command.CommandLine)
