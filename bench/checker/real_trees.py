@@ -55,7 +55,7 @@ TREES = {
     },
     "nginx": {
         "package": "nginx",
-        "configure": ["./auto/configure", "--with-cc=clang-19",
+        "configure": ["./configure", "--with-cc=clang-19",
                       "--without-http_rewrite_module", "--without-http_gzip_module"],
         "prepare": [],
         "build": ["make", "-k"],
