@@ -78,13 +78,13 @@ llvm::Expected<FunctionFacts> parseFunction(MappingNode *Map, llvm::StringRef Fi
       F.OutParams = indices(Value);
     } else if (Name == "acquires") {
       if (llvm::Error E = LockOn(PortableLockEffect::Action::Acquire))
-        return std::move(E);
+        return E;
     } else if (Name == "releases") {
       if (llvm::Error E = LockOn(PortableLockEffect::Action::Release))
-        return std::move(E);
+        return E;
     } else if (Name == "tries") {
       if (llvm::Error E = LockOn(PortableLockEffect::Action::TryAcquire))
-        return std::move(E);
+        return E;
     } else if (Name == "success") {
       Success = scalar(Value);
       if (Success != "zero" && Success != "nonzero")

@@ -232,7 +232,7 @@ Expected<IndexStatistics> buildProjectIndex(const CommandLine &Command, const In
   if (!WorkDir.empty())
     sys::fs::remove_directories(WorkDir);
   if (RunError)
-    return std::move(RunError);
+    return RunError;
 
   std::vector<UnitSummary> Present;
   for (std::optional<UnitSummary> &S : Summaries)
