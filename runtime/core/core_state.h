@@ -13,7 +13,7 @@
 
 namespace shmcheck::core {
 
-inline constexpr uint32_t kMaxHeldLocks = 16;
+inline constexpr uint32_t kMaxHeldLocks = kSlotHeldLocks;
 
 struct HeldLock {
   SyncKey key;
