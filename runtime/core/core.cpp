@@ -90,23 +90,8 @@ void advance_epoch(ThreadState *thread) {
   thread->shm->clock.store(own, std::memory_order_relaxed);
 }
 
-// The thread's slot names the locks it holds (ThreadSlotShm::held).
-void publish_held_locks(ThreadState *thread) {
-  if (thread->shm == nullptr) return;
-  for (uint32_t i = 0; i < kSlotHeldLocks; ++i) {
-    uint64_t tag = 0;
-    if (i < thread->nlocks) {
-      const SyncKey &key = thread->locks[i].key;
-      tag = held_lock_tag(static_cast<uint8_t>(key.kind), key.a, key.b);
-    }
-    if (thread->shm->held[i].load(std::memory_order_relaxed) != tag)
-      thread->shm->held[i].store(tag, std::memory_order_relaxed);
-  }
-}
-
 // No locks hashes to 0, as a freshly bound thread has it.
 void rehash_locks(ThreadState *thread) {
-  publish_held_locks(thread);
   if (thread->nlocks == 0) {
     thread->locks_hash = 0;
     return;

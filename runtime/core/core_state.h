@@ -13,7 +13,7 @@
 
 namespace shmcheck::core {
 
-inline constexpr uint32_t kMaxHeldLocks = kSlotHeldLocks;
+inline constexpr uint32_t kMaxHeldLocks = 16;
 
 struct HeldLock {
   SyncKey key;
