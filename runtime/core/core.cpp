@@ -24,7 +24,6 @@
 #include "core_state.h"
 #include "segment_registry.h"
 #include "shared_state.h"
-#include "state_location.h"
 #include "sync_table.h"
 #include "sync_words.h"
 #include "vector_clock.h"
@@ -236,9 +235,8 @@ bool process_start() {
   g_runtime.started = true;
   libc::resolve();
   parse_options_once();
-  char location_note[256];
-  choose_state_name(g_runtime.options.session.c_str(), g_runtime.state_name,
-                    sizeof g_runtime.state_name, location_note, sizeof location_note);
+  state_object_name(g_runtime.options.session.c_str(), g_runtime.state_name,
+                    sizeof g_runtime.state_name);
   g_runtime.pid = getpid();
   g_runtime.start_time = process_start_time(g_runtime.pid);
   find_memory_cgroup();
@@ -250,9 +248,6 @@ bool process_start() {
       return false;
     }
     g_runtime.state = shared;
-    // Said once, by the process that made the state under the private name.
-    if (location_note[0] != '\0' && shared->header.creator_pid == static_cast<uint32_t>(getpid()))
-      print_error(location_note);
     set_state_limit(shared->header);
     JoinResult result = join_state(shared, true);
     // A parent that spawned us is about to name us in its reservation.

@@ -76,7 +76,7 @@ struct Runtime {
   bool options_parsed;
   Options options;
   SharedStateShm *state;
-  char state_name[96];  // "/shmcheck-<uid>-<session>", state_location.h
+  char state_name[96];  // "/shmcheck-<uid>-<session>"
   pid_t pid;
   uint32_t process_index;
   uint64_t incarnation;
