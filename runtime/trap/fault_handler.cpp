@@ -211,9 +211,9 @@ bool left_site(const ucontext_t *uc, uintptr_t pc, Outcome outcome) {
 }
 
 void on_segv(int sig, siginfo_t *info, void *raw_context) {
-  recover_from_unwinder_fault();
-  const int saved_errno = errno;
   auto *uc = static_cast<ucontext_t *>(raw_context);
+  recover_from_unwinder_fault(*uc);
+  const int saved_errno = errno;
   const auto fault_address = reinterpret_cast<uintptr_t>(info->si_addr);
   if (info->si_code == SEGV_ACCERR && any_watched()) {
     if (trap_lock_held_by_me()) {

@@ -1,7 +1,12 @@
 #include "trap/stack_capture.h"
 
+#include <link.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unwind.h>
+
+#include "trap/raw_syscall.h"
 
 namespace shmcheck::trap {
 
@@ -35,6 +40,41 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context *context, void *arg) {
   return _URC_NO_REASON;
 }
 
+// The executable code of the unwinder (the compiler runtime's library) and
+// of this library, found once at start: only a fault raised there is the
+// unwinder's own. A signal handler of the program that interrupted a walk
+// runs its own code, and its faults are trapped accesses like any other.
+struct CodeRange {
+  uintptr_t start;
+  uintptr_t end;
+};
+CodeRange g_unwinder_code[8];
+size_t g_unwinder_code_count;
+
+int note_code_ranges(dl_phdr_info *info, size_t, void *) {
+  const uintptr_t wanted[] = {reinterpret_cast<uintptr_t>(&_Unwind_Backtrace),
+                              reinterpret_cast<uintptr_t>(&visit_frame)};
+  for (uint16_t i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0)
+      continue;
+    const uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+    const uintptr_t end = start + ph.p_memsz;
+    for (uintptr_t address : wanted)
+      if (address >= start && address < end &&
+          g_unwinder_code_count < sizeof g_unwinder_code / sizeof g_unwinder_code[0])
+        g_unwinder_code[g_unwinder_code_count++] = {start, end};
+  }
+  return 0;
+}
+
+bool in_unwinder_code(uintptr_t pc) {
+  for (size_t i = 0; i < g_unwinder_code_count; ++i)
+    if (pc >= g_unwinder_code[i].start && pc < g_unwinder_code[i].end)
+      return true;
+  return false;
+}
+
 // Set while this thread unwinds: a fault in the unwinder comes back here.
 __thread sigjmp_buf *t_recovery __attribute__((tls_model("initial-exec")));
 
@@ -66,14 +106,21 @@ size_t walk_from(uintptr_t start, uintptr_t *frames, uintptr_t *cfas,
 
 }  // namespace
 
-void recover_from_unwinder_fault() {
-  if (sigjmp_buf *recovery = t_recovery) {
-    t_recovery = nullptr;
-    siglongjmp(*recovery, 1);
-  }
+void recover_from_unwinder_fault(const ucontext_t &context) {
+  sigjmp_buf *recovery = t_recovery;
+  if (recovery == nullptr ||
+      !in_unwinder_code(static_cast<uintptr_t>(context.uc_mcontext.gregs[REG_RIP])))
+    return;
+  t_recovery = nullptr;
+  // Back in the walk with the mask it had (sigsetjmp does not save it: that
+  // would cost a system call per stack captured).
+  raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&context.uc_sigmask), 0,
+              8);
+  siglongjmp(*recovery, 1);
 }
 
 void warm_up_unwinder() {
+  dl_iterate_phdr(note_code_ranges, nullptr);
   uintptr_t frames[4];
   walk_from(0, frames, nullptr, 4);
 }

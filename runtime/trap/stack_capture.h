@@ -19,10 +19,11 @@ inline constexpr size_t kMaxFrames = 32;
 void warm_up_unwinder();
 
 // [signal-safe] Called first by the SIGSEGV handler (which does not defer
-// SIGSEGV): when the fault happened inside this thread's unwinder, the
-// capture in progress ends with the frames found so far and this does not
-// return.
-void recover_from_unwinder_fault();
+// SIGSEGV): when the fault was raised by this thread's unwinder (its pc in
+// the unwinder's code, not in a signal handler of the program that
+// interrupted the walk), the capture in progress ends with the frames found
+// so far, the interrupted signal mask is restored, and this does not return.
+void recover_from_unwinder_fault(const ucontext_t &context);
 
 // The stack of the instruction interrupted by a fault: frames[0] is its pc.
 size_t capture_interrupted_stack(const ucontext_t &context, uintptr_t *frames,
