@@ -15,7 +15,7 @@
 # entry, runs apt-get source/build-dep; the server runs as an unprivileged
 # user, created when missing)
 # Environment: SHMCHECK_BUILD_DIR (default build/), WORK (default
-# ~/.cache/shmcheck-bench/postgresql: sources and both builds, kept between
+# /var/tmp/shmcheck-bench/postgresql: sources and both builds, kept between
 # runs), JOBS (make -j, default 2), PG_SCALE (1), PG_TRANSACTIONS (per
 # client, 200). The two builds take long on a small machine: once built,
 # later runs only run pgbench.
@@ -24,7 +24,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${SHMCHECK_BUILD_DIR:-$root/build}
 lib="$build/lib"
-work=${WORK:-$HOME/.cache/shmcheck-bench/postgresql}
+# Outside any private directory: the server runs as another user and must
+# reach the binaries and libshmcheck.so.
+work=${WORK:-/var/tmp/shmcheck-bench/postgresql}
 jobs=${JOBS:-2}
 scale=${PG_SCALE:-1}
 transactions=${PG_TRANSACTIONS:-200}
@@ -93,9 +95,11 @@ run_one() { # name -> prints "load_seconds run_seconds"
   local name=$1 bin="$work/install-$1/bin" dir
   dir=$(mktemp -d /tmp/shmcheck-pgbench-XXXXXX)
   chown "$user" "$dir"
-  local port=$((20000 + RANDOM % 20000)) log="$work/$name-server.log"
+  local port=$((20000 + RANDOM % 20000)) log="$dir/server.log"
   local conn=(-h "$dir" -p "$port" -U postgres postgres)
-  as() { runuser -u "$user" -- "$@"; }
+  # Every instrumented binary is checked: the top of a process tree that
+  # took part in a race ends with the runtime's status 66 (pg_ctl included).
+  as() { runuser -u "$user" -- "$@" || [[ $? -eq 66 ]]; }
   as "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
   as env SHMCHECK_OPTIONS="log_path=$dir/report" "$bin/pg_ctl" start -D "$dir/data" -w -t 900 \
     -l "$log" -o "-k $dir -p $port -c listen_addresses= -c fsync=off -c autovacuum=off" >/dev/null
@@ -106,6 +110,7 @@ run_one() { # name -> prints "load_seconds run_seconds"
   as "$bin/pgbench" -n -c 2 -t "$transactions" "${conn[@]}" >/dev/null 2>&1
   t2=$(date +%s.%N)
   as "$bin/pg_ctl" stop -D "$dir/data" -m fast -w -t 900 >/dev/null
+  cp "$log" "$work/$name-server.log"
   cat "$dir"/report.* >"$work/$name-reports.txt" 2>/dev/null || : >"$work/$name-reports.txt"
   rm -rf "$dir"
   echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)"

@@ -24,6 +24,7 @@
 #include "core_state.h"
 #include "segment_registry.h"
 #include "shared_state.h"
+#include "state_location.h"
 #include "sync_table.h"
 #include "sync_words.h"
 #include "vector_clock.h"
@@ -89,8 +90,23 @@ void advance_epoch(ThreadState *thread) {
   thread->shm->clock.store(own, std::memory_order_relaxed);
 }
 
+// The thread's slot names the locks it holds (ThreadSlotShm::held).
+void publish_held_locks(ThreadState *thread) {
+  if (thread->shm == nullptr) return;
+  for (uint32_t i = 0; i < kSlotHeldLocks; ++i) {
+    uint64_t tag = 0;
+    if (i < thread->nlocks) {
+      const SyncKey &key = thread->locks[i].key;
+      tag = held_lock_tag(static_cast<uint8_t>(key.kind), key.a, key.b);
+    }
+    if (thread->shm->held[i].load(std::memory_order_relaxed) != tag)
+      thread->shm->held[i].store(tag, std::memory_order_relaxed);
+  }
+}
+
 // No locks hashes to 0, as a freshly bound thread has it.
 void rehash_locks(ThreadState *thread) {
+  publish_held_locks(thread);
   if (thread->nlocks == 0) {
     thread->locks_hash = 0;
     return;
@@ -235,8 +251,9 @@ bool process_start() {
   g_runtime.started = true;
   libc::resolve();
   parse_options_once();
-  state_object_name(g_runtime.options.session.c_str(), g_runtime.state_name,
-                    sizeof g_runtime.state_name);
+  char location_note[256];
+  choose_state_name(g_runtime.options.session.c_str(), g_runtime.state_name,
+                    sizeof g_runtime.state_name, location_note, sizeof location_note);
   g_runtime.pid = getpid();
   g_runtime.start_time = process_start_time(g_runtime.pid);
   find_memory_cgroup();
@@ -248,6 +265,9 @@ bool process_start() {
       return false;
     }
     g_runtime.state = shared;
+    // Said once, by the process that made the state under the private name.
+    if (location_note[0] != '\0' && shared->header.creator_pid == static_cast<uint32_t>(getpid()))
+      print_error(location_note);
     set_state_limit(shared->header);
     JoinResult result = join_state(shared, true);
     // A parent that spawned us is about to name us in its reservation.

@@ -277,10 +277,10 @@ void sync_destroyed(const SyncKey &key);
 void lock_held(ThreadState *thread, const SyncKey &key, bool shared);
 void lock_dropped(ThreadState *thread, const SyncKey &key);
 
-// A robust mutex came back with EOWNERDEAD: its owner, thread
-// `dead_tid`, died holding it. Everything that thread did is released onto
-// `key` (from the clock its slot kept), then the thread acquires `key`.
-void owner_died(ThreadState *thread, const SyncKey &key, pid_t dead_tid);
+// A robust mutex came back with EOWNERDEAD: its owner died holding it.
+// Everything that owner did is released onto `key` (from the clock its slot
+// kept, found by the locks the slot names), then the thread acquires `key`.
+void owner_died(ThreadState *thread, const SyncKey &key);
 
 // ---------------------------------------------------------------------------
 // Reports are queued by access() (possibly in a signal handler) and written

@@ -13,7 +13,7 @@
 
 namespace shmcheck::core {
 
-inline constexpr uint32_t kMaxHeldLocks = 16;
+inline constexpr uint32_t kMaxHeldLocks = kSlotHeldLocks;
 
 struct HeldLock {
   SyncKey key;
@@ -76,7 +76,7 @@ struct Runtime {
   bool options_parsed;
   Options options;
   SharedStateShm *state;
-  char state_name[96];  // "/shmcheck-<uid>-<session>"
+  char state_name[96];  // "/shmcheck-<uid>-<session>", state_location.h
   pid_t pid;
   uint32_t process_index;
   uint64_t incarnation;

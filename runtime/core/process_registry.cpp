@@ -58,6 +58,7 @@ uint32_t allocate_slot(uint32_t process, uint64_t incarnation, pid_t tid,
   slot.process = process;
   slot.incarnation = incarnation;
   slot.tid = static_cast<uint32_t>(tid);
+  for (std::atomic<uint64_t> &held : slot.held) held.store(0, std::memory_order_relaxed);
   slot.used = 1;
   slot.state = kSlotLive;
   uint32_t hw = s.header.slots_high_water.load();

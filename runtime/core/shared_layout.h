@@ -24,14 +24,16 @@ namespace shmcheck::core {
 
 inline constexpr uint64_t kStateMagic = 0x3154534b43484d53ull;   // "SHMCKST1"
 inline constexpr uint64_t kShadowMagic = 0x3144534b43484d53ull;  // "SHMCKSD1"
-inline constexpr uint32_t kLayoutVersion = 5;  // 2: segment names, 3: sync object versions,
+inline constexpr uint32_t kLayoutVersion = 6;  // 2: segment names, 3: sync object versions,
                                                // 4: compact shadow words, sync words,
-                                               // recycling stack depot, 5: sync word pages
+                                               // recycling stack depot, 5: sync word pages,
+                                               // 6: held locks of a slot
 
 inline constexpr uint32_t kMaxSlots = 256;      // thread slots = vector clock width
 inline constexpr uint32_t kMaxProcesses = 256;  // a live process holds >= 1 slot
 inline constexpr uint32_t kMaxSegments = 1024;
 inline constexpr uint32_t kMaxModules = 512;
+inline constexpr uint32_t kSlotHeldLocks = 16;  // as many as a thread keeps (core_state.h)
 inline constexpr uint32_t kModulePathMax = 500;
 inline constexpr uint32_t kSyncStripes = 64;
 inline constexpr uint32_t kSyncPerStripe = 128;
@@ -97,8 +99,21 @@ struct ThreadSlotShm {
   std::atomic<Clock> clock;  // the slot's own clock; kept when freed
   uint32_t free_order;    // when it was freed, to reuse the oldest first
   VectorClockShm vc;
+  // Tags (held_lock_tag) of the locks the thread holds, 0 where none; kept
+  // when the slot is freed, so that a lock found abandoned by a dead owner
+  // (EOWNERDEAD) leads to the slot, and the clock, of the thread that held it.
+  std::atomic<uint64_t> held[kSlotHeldLocks];
 };
-static_assert(sizeof(ThreadSlotShm) == 1056);
+static_assert(sizeof(ThreadSlotShm) == 1056 + 8 * kSlotHeldLocks);
+
+// Never 0 (the empty entry).
+inline uint64_t held_lock_tag(uint8_t kind, uint64_t a, uint64_t b) {
+  uint64_t h = (0x9e3779b97f4a7c15ull ^ kind ^ a) * 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h = (h ^ b) * 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h | 1;
+}
 
 // ---------------------------------------------------------------------------
 // Segments

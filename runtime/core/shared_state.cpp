@@ -71,10 +71,6 @@ bool initialize(SharedStateShm *state) {
 
 }  // namespace
 
-void state_object_name(const char *session, char *out, size_t out_size) {
-  snprintf(out, out_size, "/shmcheck-%u-%s", static_cast<unsigned>(geteuid()), session);
-}
-
 void shadow_object_name(const char *state_name, uint64_t nonce, uint32_t index,
                         uint32_t generation, char *out, size_t out_size) {
   snprintf(out, out_size, "%s@%llx-s%u-g%u", state_name,

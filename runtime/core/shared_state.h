@@ -14,9 +14,6 @@
 
 namespace shmcheck::core {
 
-// "/shmcheck-<uid>-<session>"
-void state_object_name(const char *session, char *out, size_t out_size);
-
 // Opens or creates the state object named `name` and maps it. On failure
 // writes a one-line reason into `error` and returns nullptr.
 SharedStateShm *open_shared_state(const char *name, char *error, size_t error_size);

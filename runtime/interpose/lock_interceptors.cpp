@@ -35,22 +35,18 @@ int lock_with(T *object, bool shared, Call &&call) {
 }
 
 // A robust mutex whose owner died: the locker gets EOWNERDEAD and repairs
-// what the owner left, so it is ordered after everything the owner did. The
-// owner's thread id is still in the mutex until the lock call takes it over,
-// so it is read first (a live owner there only means another wait).
+// what the owner left, so it is ordered after everything the owner did.
 template <typename Call>
 int mutex_lock_with(pthread_mutex_t *mutex, Call &&call) {
   if (!should_check())
     return call(mutex);
-  pthread_mutex_t *real_mutex = usable(mutex);
-  const pid_t owner = __atomic_load_n(&real_mutex->__data.__owner, __ATOMIC_RELAXED);
   int rc;
   {
     trap::BudgetedWait waiting;
-    rc = call(real_mutex);
+    rc = call(usable(mutex));
   }
   if (rc == EOWNERDEAD)
-    owner_died_event(sync_key_for(mutex), owner);
+    owner_died_event(sync_key_for(mutex));
   if (locked(rc))
     lock_taken(sync_key_for(mutex), false);
   return rc;

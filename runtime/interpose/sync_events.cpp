@@ -51,15 +51,18 @@ void lock_taken(const core::SyncKey &key, bool shared) {
 void lock_released(const core::SyncKey &key) {
   if (core::ThreadState *thread = registered_thread()) {
     RuntimeScope scope;
-    core::lock_dropped(thread, key);
+    // Released before it stops being named as held: a thread killed in
+    // between leaves the lock to an EOWNERDEAD locker, which must still find
+    // this thread as its owner (core::owner_died) or its clock on the key.
     core::release(thread, key);
+    core::lock_dropped(thread, key);
   }
 }
 
-void owner_died_event(const core::SyncKey &key, pid_t dead_tid) {
+void owner_died_event(const core::SyncKey &key) {
   if (core::ThreadState *thread = registered_thread()) {
     RuntimeScope scope;
-    core::owner_died(thread, key, dead_tid);
+    core::owner_died(thread, key);
   }
 }
 

@@ -35,7 +35,7 @@ void lock_taken(const core::SyncKey &key, bool shared);
 void lock_released(const core::SyncKey &key);
 // A robust mutex was taken with EOWNERDEAD from thread `dead_tid`: ordered
 // after everything that thread did (before the lock_taken of the mutex).
-void owner_died_event(const core::SyncKey &key, pid_t dead_tid);
+void owner_died_event(const core::SyncKey &key);
 // The object behind `key` is gone (destroyed, removed).
 void sync_destroyed_event(const core::SyncKey &key);
 // Writes pending reports (normal context only).

@@ -5,10 +5,12 @@ second user and real shared-memory objects (docs/reliability.md).
 - The shared state and the shadows are regular files of the user, mode
   0600 whatever the umask, named after the user id.
 - Another user cannot open them, and runs in an object of its own.
-- An object planted at the state's name by another user, a symlink planted
-  there, or a corrupt object of our own: one clear line, the program runs
-  unchecked and computes what it computes without the runtime; nothing
-  planted is followed, written or removed.
+- An object or a symlink planted at the state's name by another user: the
+  state moves to a private name (state_location.h) and the program is
+  checked; nothing planted is followed, written or removed.
+- A corrupt object or a symlink of our own at the state's name: one clear
+  line, the program runs unchecked and computes what it computes without the
+  runtime.
 - A hostile process of the same user writing garbage into the live state:
   the checked program neither crashes nor computes anything else.
 
@@ -73,6 +75,9 @@ class SecurityTest(unittest.TestCase):
         env["SHMCHECK_E2E_KEY"] = hex(self.key)
         env["SHMCHECK_E2E_TOKEN"] = self.session
         env["SHMCHECK_OPTIONS"] = f"session={self.session}" + (":" + options if options else "")
+        # Where the runtime keeps its key for private state names.
+        env["HOME"] = self.work
+        env.pop("XDG_RUNTIME_DIR", None)
         if preload:
             env["LD_PRELOAD"] = RUNTIME
         return env
@@ -225,7 +230,22 @@ class SecurityTest(unittest.TestCase):
         finally:
             self.stop_holder(holder)
 
-    def test_state_planted_by_another_user_is_refused(self):
+    def assert_runs_checked_under_a_private_name(self):
+        """The race is found in a state of a name nobody else could predict,
+        said in one line; nothing of the session is left afterwards but what
+        was planted."""
+        checked = self.counter()
+        self.assertEqual(checked.returncode, 66, checked.stderr)
+        self.assertIn(REPORT_START, checked.stderr)
+        plain = os.path.basename(self.state_path())
+        self.assertIn(f"shmcheck: '/{plain}' in /dev/shm belongs to another user; checking "
+                      "under a private name instead", checked.stderr)
+        self.assertEqual(self.session_objects(), [plain])
+        self.assertEqual([n for n in os.listdir("/dev/shm") if n.startswith(plain + "~")], [])
+        key = os.lstat(os.path.join(self.work, ".shmcheck-state-key"))
+        self.assertEqual((key.st_uid, stat.S_IMODE(key.st_mode)), (self.uid, 0o600))
+
+    def test_state_planted_by_another_user_moves_to_a_private_name(self):
         self.need_root()
         state = self.state_path()
         for mode in (0o666, 0o600):
@@ -237,9 +257,31 @@ class SecurityTest(unittest.TestCase):
             self.plant_as_nobody(plant)
             planted = digest(state)
             self.assertEqual(planted[0], NOBODY)
-            self.assert_runs_unchecked("is not a private object of this user; running unchecked")
+            self.assert_runs_checked_under_a_private_name()
             self.assertEqual(digest(state), planted, "the planted object was touched")
             self.remove(state)
+
+    def test_unrelated_processes_meet_under_the_private_name(self):
+        # Two writers started separately, not related by fork: both compute
+        # the same private name, so the race between them is found.
+        self.need_root()
+        state = self.state_path()
+        self.plant_as_nobody(lambda: os.close(os.open(state, os.O_RDWR | os.O_CREAT, 0o666)))
+        self.addCleanup(self.remove, state)
+        holder = self.start_holder()
+        try:
+            second = subprocess.run([os.path.join(E2E_BIN, "key_writer"), "2"],
+                                    env=self.env(), input="", capture_output=True, text=True,
+                                    errors="replace", timeout=120)
+        finally:
+            _, err = holder.communicate(input="", timeout=60)
+            subprocess.run(["ipcrm", "-M", str(self.key)], capture_output=True)
+        # The writer that reports the race ends with the runtime's status.
+        self.assertIn(66, (second.returncode, holder.returncode), second.stderr + err)
+        self.assertTrue({second.returncode, holder.returncode} <= {0, 66}, second.stderr + err)
+        self.assertIn(REPORT_START, second.stderr + err)
+        self.assertIn("checking under a private name instead", err)
+        self.assertNotIn("private name", second.stderr)
 
     def test_symlink_planted_at_the_state_path_is_not_followed(self):
         self.need_root()
@@ -252,11 +294,23 @@ class SecurityTest(unittest.TestCase):
         for target in (precious, never):
             self.plant_as_nobody(lambda: os.symlink(target, state))
             before = digest(precious)
-            self.assert_runs_unchecked("shared state")
+            self.assert_runs_checked_under_a_private_name()
             self.assertEqual(digest(precious), before)
             self.assertFalse(os.path.lexists(never), "created through the link")
             self.assertTrue(os.path.islink(state))
             self.remove(state)
+
+    def test_symlink_of_our_own_at_the_state_path_is_not_followed(self):
+        # Not planted by anyone else: the state refuses it and runs unchecked.
+        precious = os.path.join(self.work, "precious")
+        with open(precious, "w") as f:
+            f.write("must stay as it is\n")
+        state = self.state_path()
+        os.symlink(precious, state)
+        before = digest(precious)
+        self.assert_runs_unchecked("shared state")
+        self.assertEqual(digest(precious), before)
+        self.remove(state)
 
     def test_corrupt_or_strange_state_objects_run_unchecked(self):
         state = self.state_path()

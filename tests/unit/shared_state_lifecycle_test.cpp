@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -302,13 +303,23 @@ TEST_F(SharedStateLifecycle, StateReadableByOthersIsRefused) {
   unlink(state_path().c_str());
 }
 
-TEST_F(SharedStateLifecycle, StateOwnedByAnotherUserIsRefused) {
+// With a private directory for its key, the state would move to a private
+// name instead (StateLocation.*); without one, it is refused.
+TEST_F(SharedStateLifecycle, StateOwnedByAnotherUserWithNoPrivateNameIsRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to give the object away";
   int fd = create_object(state_path(), 0600, sizeof(core::SharedStateShm));
   ASSERT_GE(fd, 0);
   ASSERT_EQ(fchown(fd, 65534, 65534), 0);
   close(fd);
+  const char *home = getenv("HOME");
+  const std::string saved_home = home != nullptr ? home : "";
+  const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+  const std::string saved_runtime_dir = runtime_dir != nullptr ? runtime_dir : "";
+  setenv("HOME", "/nonexistent", 1);
+  unsetenv("XDG_RUNTIME_DIR");
   expect_refused(session, "is not a private object of this user");
+  if (home != nullptr) setenv("HOME", saved_home.c_str(), 1);
+  if (runtime_dir != nullptr) setenv("XDG_RUNTIME_DIR", saved_runtime_dir.c_str(), 1);
   unlink(state_path().c_str());
 }
 
