@@ -95,6 +95,11 @@ run_one() { # name -> prints "load_seconds run_seconds"
   local name=$1 bin="$work/install-$1/bin" dir
   dir=$(mktemp -d /tmp/shmcheck-pgbench-XXXXXX)
   chown "$user" "$dir"
+  # run_one runs in its own subshell: whatever fails, no server (and none
+  # of its System V segments) outlives it.
+  # shellcheck disable=SC2064  # expanded now: the locals are gone by then
+  trap "runuser -u '$user' -- '$bin/pg_ctl' stop -D '$dir/data' -m fast -w -t 300 \
+          >/dev/null 2>&1; rm -rf '$dir'" EXIT
   local port=$((20000 + RANDOM % 20000)) log="$dir/server.log"
   local conn=(-h "$dir" -p "$port" -U postgres postgres)
   # Every instrumented binary is checked: the top of a process tree that
@@ -112,7 +117,6 @@ run_one() { # name -> prints "load_seconds run_seconds"
   as "$bin/pg_ctl" stop -D "$dir/data" -m fast -w -t 900 >/dev/null
   cp "$log" "$work/$name-server.log"
   cat "$dir"/report.* >"$work/$name-reports.txt" 2>/dev/null || : >"$work/$name-reports.txt"
-  rm -rf "$dir"
   echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)"
 }
 read -r native_load native_run < <(run_one native)
